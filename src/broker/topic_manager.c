@@ -200,8 +200,21 @@ rj_topic_config_write(const char *topic, const rj_topic_config_t *c, rj_json_wri
     rj_jw_object_end(w);
 }
 
+static void
+write_entry(const char *topic, const rj_topic_config_t *c, int32_t perm_override,
+            rj_json_writer_t *w)
+{
+    rj_topic_config_t copy = *c;
+    if (perm_override >= 0) {
+        copy.perm = perm_override;
+    }
+    rj_jw_key(w, topic);
+    rj_topic_config_write(topic, &copy, w);
+}
+
 void
-rj_topic_manager_write_wrapper(rj_topic_manager_t *m, rj_json_writer_t *w, const char *only_topic)
+rj_topic_manager_write_wrapper(rj_topic_manager_t *m, rj_json_writer_t *w, const char *only_topic,
+                               int32_t perm_override)
 {
     pthread_rwlock_rdlock(&m->lock);
     rj_jw_object_begin(w);
@@ -212,8 +225,7 @@ rj_topic_manager_write_wrapper(rj_topic_manager_t *m, rj_json_writer_t *w, const
     if (only_topic != NULL) {
         const rj_topic_config_t *c = rj_hashmap_get_cstr(m->table, only_topic);
         if (c != NULL) {
-            rj_jw_key(w, only_topic);
-            rj_topic_config_write(only_topic, c, w);
+            write_entry(only_topic, c, perm_override, w);
         }
     } else {
         rj_hashmap_iter_t it;
@@ -222,8 +234,7 @@ rj_topic_manager_write_wrapper(rj_topic_manager_t *m, rj_json_writer_t *w, const
         void *value;
         rj_hashmap_iter_init(m->table, &it);
         while (rj_hashmap_iter_next(&it, &key, &key_len, &value)) {
-            rj_jw_key_n(w, key, key_len);
-            rj_topic_config_write(key, value, w);
+            write_entry(key, value, perm_override, w);
         }
     }
     rj_jw_object_end(w);
@@ -313,7 +324,7 @@ rj_topic_manager_persist(rj_topic_manager_t *m)
         rj_buf_t out = RJ_BUF_INIT;
         rj_json_writer_t w;
         rj_jw_init(&w, &out, 0);
-        rj_topic_manager_write_wrapper(m, &w, NULL);
+        rj_topic_manager_write_wrapper(m, &w, NULL, -1);
         rc = rj_jw_finish(&w);
         if (rc == 0) {
             rc = rj_fs_write_config(m->config_path, out.data, out.len);
@@ -513,4 +524,36 @@ rj_topic_manager_for_each(rj_topic_manager_t *m, rj_topic_manager_visit_cb cb, v
     }
     pthread_rwlock_unlock(&m->lock);
     return rc;
+}
+
+void
+rj_topic_manager_update_order_topics(rj_topic_manager_t *m, const json_t *table)
+{
+    if (!json_is_object(table)) {
+        return;
+    }
+    bool changed = false;
+    rj_hashmap_iter_t it;
+    const char *key;
+    size_t key_len;
+    void *value;
+    pthread_rwlock_wrlock(&m->lock);
+    rj_hashmap_iter_init(m->table, &it);
+    while (rj_hashmap_iter_next(&it, &key, &key_len, &value)) {
+        rj_topic_config_t *c = value;
+        bool order = json_object_get(table, key) != NULL;
+        if (c->order != order) {
+            c->order = order;
+            changed = true;
+            rj_log(RJ_LOG_INFO, 0, "update order topic config, topic=%s, order=%s", key,
+                   order ? "true" : "false");
+        }
+    }
+    if (changed) {
+        rj_data_version_next(&m->data_version);
+    }
+    pthread_rwlock_unlock(&m->lock);
+    if (changed) {
+        atomic_fetch_add(&m->changes, 1);
+    }
 }

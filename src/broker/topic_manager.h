@@ -20,6 +20,8 @@
 #include "common/bytes.h"
 #include "common/json_writer.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -129,9 +131,18 @@ size_t rj_topic_manager_count(rj_topic_manager_t *m);
 /*
  * Writes a TopicConfigSerializeWrapper ({"dataVersion":…,"topicConfigTable":…})
  * as the next value of `w`: every topic, or only `only_topic` when not NULL.
+ * `perm_override` >= 0 replaces every topic's perm (a broker that is not
+ * read-write advertises its own permission); -1 keeps them.
  */
 void rj_topic_manager_write_wrapper(rj_topic_manager_t *m, rj_json_writer_t *w,
-                                    const char *only_topic);
+                                    const char *only_topic, int32_t perm_override);
+
+/*
+ * updateOrderTopicConfig: `table` is the ORDER_TOPIC_CONFIG KV table a name
+ * server returned (topic -> "broker:queues;..."); listed topics become order
+ * topics, all others stop being ones. Bumps the version if anything changed.
+ */
+void rj_topic_manager_update_order_topics(rj_topic_manager_t *m, const json_t *table);
 
 /* Writes one TopicConfig object. */
 void rj_topic_config_write(const char *topic, const rj_topic_config_t *c, rj_json_writer_t *w);

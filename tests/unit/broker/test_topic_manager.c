@@ -233,7 +233,7 @@ test_loads_rocketmq_pretty_printed_file(void **state)
     rj_buf_t out = RJ_BUF_INIT;
     rj_json_writer_t w;
     rj_jw_init(&w, &out, 0);
-    rj_topic_manager_write_wrapper(m, &w, "TopicTest");
+    rj_topic_manager_write_wrapper(m, &w, "TopicTest", -1);
     assert_int_equal(rj_jw_finish(&w), 0);
     rj_buf_terminate(&out);
     assert_string_equal((char *)out.data,

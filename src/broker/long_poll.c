@@ -1,0 +1,542 @@
+/*
+ * The long-poll thread. State owned by the loop thread: a map from queue key
+ * ("topic@qid") to the list of requests parked on it, and a min-heap of all
+ * parked requests by deadline driving one timer. Cross-thread inputs:
+ *   - parks arrive on a mutex-guarded list (I/O threads);
+ *   - notifications arrive in a fixed ring of copies (dispatch thread), so the
+ *     dispatcher never allocates; when the ring is full the notification is
+ *     replaced by an overflow flag that makes the loop re-check every parked
+ *     request against the store (nothing is lost, it is only coarser).
+ * `watch` counts parked requests per hash slot so that the dispatcher skips
+ * queues nobody waits on with one atomic load.
+ */
+#include "broker/long_poll.h"
+
+#include "broker/topic_validator.h"
+#include "common/alloc.h"
+#include "common/clock.h"
+#include "common/hashmap.h"
+#include "common/log.h"
+#include "ramjet/status.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#define WATCH_SLOTS 4096
+#define RING_SIZE 512
+#define KEY_MAX (RJ_TOPIC_MAX_LEN * 2 + 16)
+#define LONG_POLL_STACK_BYTES (256 * 1024)
+
+typedef struct {
+    int64_t offset;
+    int64_t tags_code;
+    int32_t queue_id;
+    uint16_t topic_len;
+    char topic[RJ_TOPIC_MAX_LEN * 2];
+} note_t;
+
+struct rj_long_poll {
+    rj_long_poll_options_t opts;
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t check_timer;
+    uv_timer_t deadline_timer;
+    uv_thread_t thread;
+    bool started;
+
+    atomic_uint watch[WATCH_SLOTS];
+    atomic_size_t parked;
+
+    pthread_mutex_t in_lock;
+    rj_parked_pull_t *in_head, *in_tail;
+    bool stopping;
+
+    pthread_mutex_t ring_lock;
+    note_t ring[RING_SIZE];
+    size_t ring_head, ring_count;
+    bool overflow;
+
+    /* Loop thread only. */
+    rj_hashmap_t *table;
+    rj_parked_pull_t **heap;
+    size_t heap_len, heap_cap;
+    bool closing;
+};
+
+uint32_t
+rj_long_poll_slot(rj_bytes_t topic, int32_t queue_id)
+{
+    uint64_t h = rj_hash_bytes(topic.data, topic.len);
+    h ^= (uint64_t)(uint32_t)queue_id * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> 20) % WATCH_SLOTS;
+}
+
+static size_t
+make_key(rj_bytes_t topic, int32_t qid, char *out)
+{
+    size_t n = topic.len < RJ_TOPIC_MAX_LEN * 2 ? topic.len : RJ_TOPIC_MAX_LEN * 2;
+    memcpy(out, topic.data, n);
+    return n + (size_t)snprintf(out + n, KEY_MAX - n, "@%d", qid);
+}
+
+/* ---- deadline heap (loop thread) --------------------------------------- */
+
+static bool
+heap_less(const rj_parked_pull_t *a, const rj_parked_pull_t *b)
+{
+    return a->deadline_mono_ms < b->deadline_mono_ms;
+}
+
+static void
+heap_set(rj_long_poll_t *lp, size_t i, rj_parked_pull_t *p)
+{
+    lp->heap[i] = p;
+    p->heap_index = i;
+}
+
+static void
+heap_up(rj_long_poll_t *lp, size_t i)
+{
+    rj_parked_pull_t *p = lp->heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!heap_less(p, lp->heap[parent])) {
+            break;
+        }
+        heap_set(lp, i, lp->heap[parent]);
+        i = parent;
+    }
+    heap_set(lp, i, p);
+}
+
+static void
+heap_down(rj_long_poll_t *lp, size_t i)
+{
+    rj_parked_pull_t *p = lp->heap[i];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const rj_parked_pull_t *best = p;
+        if (l < lp->heap_len && heap_less(lp->heap[l], best)) {
+            m = l;
+            best = lp->heap[l];
+        }
+        if (r < lp->heap_len && heap_less(lp->heap[r], best)) {
+            m = r;
+        }
+        if (m == i) {
+            break;
+        }
+        heap_set(lp, i, lp->heap[m]);
+        i = m;
+    }
+    heap_set(lp, i, p);
+}
+
+static int
+heap_push(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    if (lp->heap_len == lp->heap_cap) {
+        size_t cap = lp->heap_cap ? lp->heap_cap * 2 : 64;
+        rj_parked_pull_t **h = rj_realloc(lp->heap, cap * sizeof(*h));
+        if (h == NULL) {
+            return RJ_ENOMEM;
+        }
+        lp->heap = h;
+        lp->heap_cap = cap;
+    }
+    heap_set(lp, lp->heap_len++, p);
+    heap_up(lp, lp->heap_len - 1);
+    return 0;
+}
+
+static void
+heap_remove(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    size_t i = p->heap_index;
+    rj_parked_pull_t *last = lp->heap[--lp->heap_len];
+    if (i == lp->heap_len) {
+        return;
+    }
+    heap_set(lp, i, last);
+    heap_down(lp, i);
+    heap_up(lp, last->heap_index);
+}
+
+/* ---- parked table (loop thread) ----------------------------------------- */
+
+static void on_deadline(uv_timer_t *t);
+
+static void
+arm_deadline(rj_long_poll_t *lp)
+{
+    if (lp->closing) {
+        return;
+    }
+    if (lp->heap_len == 0) {
+        uv_timer_stop(&lp->deadline_timer);
+        return;
+    }
+    int64_t wait = lp->heap[0]->deadline_mono_ms - rj_clock_mono_ms();
+    uv_timer_start(&lp->deadline_timer, on_deadline, (uint64_t)(wait < 0 ? 0 : wait), 0);
+}
+
+/* Unlinks `p` from every structure; it no longer counts as parked. */
+static void
+unpark(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    char key[KEY_MAX];
+    size_t klen = make_key(p->topic, p->queue_id, key);
+    rj_parked_pull_t *head = rj_hashmap_get(lp->table, key, klen);
+    if (head == p) {
+        if (p->next != NULL) {
+            rj_hashmap_put(lp->table, key, klen, p->next, NULL);
+        } else {
+            rj_hashmap_remove(lp->table, key, klen);
+        }
+    } else {
+        for (rj_parked_pull_t *q = head; q != NULL; q = q->next) {
+            if (q->next == p) {
+                q->next = p->next;
+                break;
+            }
+        }
+    }
+    p->next = NULL;
+    heap_remove(lp, p);
+    atomic_fetch_sub(&lp->watch[p->slot], 1);
+    atomic_fetch_sub(&lp->parked, 1);
+}
+
+static void
+run(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    unpark(lp, p);
+    p->run(p);
+}
+
+/* Runs every request of `list` (linked through `next`, already unparked by the caller). */
+static void
+run_list(rj_parked_pull_t *list)
+{
+    while (list != NULL) {
+        rj_parked_pull_t *next = list->next;
+        list->next = NULL;
+        list->run(list);
+        list = next;
+    }
+}
+
+static void
+take_in(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    char key[KEY_MAX];
+    size_t klen = make_key(p->topic, p->queue_id, key);
+    rj_parked_pull_t *head = rj_hashmap_get(lp->table, key, klen);
+    p->next = head;
+    if (heap_push(lp, p) != 0 || rj_hashmap_put(lp->table, key, klen, p, NULL) != 0) {
+        /* Out of memory: answer now rather than lose the request. */
+        if (p->heap_index < lp->heap_len && lp->heap[p->heap_index] == p) {
+            heap_remove(lp, p);
+        }
+        p->next = NULL;
+        atomic_fetch_sub(&lp->watch[p->slot], 1);
+        p->run(p);
+        return;
+    }
+    atomic_fetch_add(&lp->parked, 1);
+    /* Something may have arrived between the pull's read and now. */
+    if (lp->opts.max_offset(lp->opts.arg, p->topic, p->queue_id) > p->offset) {
+        run(lp, p);
+    }
+}
+
+/* Runs every parked request whose queue has data beyond its offset (or all of them). */
+static void
+recheck_all(rj_long_poll_t *lp, bool everything)
+{
+    rj_parked_pull_t *due = NULL;
+    rj_hashmap_iter_t it;
+    const char *key;
+    size_t klen;
+    void *value;
+    /* Collect first: running may modify the table. */
+    size_t n = lp->heap_len;
+    rj_parked_pull_t **all = n ? rj_malloc(n * sizeof(*all)) : NULL;
+    if (n && all == NULL) {
+        return;
+    }
+    size_t k = 0;
+    rj_hashmap_iter_init(lp->table, &it);
+    while (rj_hashmap_iter_next(&it, &key, &klen, &value)) {
+        int64_t max = -1;
+        for (rj_parked_pull_t *p = value; p != NULL && k < n; p = p->next) {
+            if (!everything && max < 0) {
+                max = lp->opts.max_offset(lp->opts.arg, p->topic, p->queue_id);
+            }
+            if (everything || max > p->offset) {
+                all[k++] = p;
+            }
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        unpark(lp, all[i]);
+        all[i]->next = due;
+        due = all[i];
+    }
+    rj_free(all);
+    run_list(due);
+}
+
+static void
+on_deadline(uv_timer_t *t)
+{
+    rj_long_poll_t *lp = t->data;
+    int64_t now = rj_clock_mono_ms();
+    rj_parked_pull_t *due = NULL;
+    while (lp->heap_len > 0 && lp->heap[0]->deadline_mono_ms <= now) {
+        rj_parked_pull_t *p = lp->heap[0];
+        unpark(lp, p);
+        p->next = due;
+        due = p;
+    }
+    run_list(due);
+    arm_deadline(lp);
+}
+
+static void
+on_check(uv_timer_t *t)
+{
+    rj_long_poll_t *lp = t->data;
+    recheck_all(lp, false);
+    arm_deadline(lp);
+}
+
+static void
+process_notes(rj_long_poll_t *lp)
+{
+    note_t note;
+    bool overflow;
+    for (;;) {
+        pthread_mutex_lock(&lp->ring_lock);
+        overflow = lp->overflow;
+        lp->overflow = false;
+        bool have = lp->ring_count > 0;
+        if (have) {
+            note = lp->ring[lp->ring_head];
+            lp->ring_head = (lp->ring_head + 1) % RING_SIZE;
+            lp->ring_count--;
+        }
+        pthread_mutex_unlock(&lp->ring_lock);
+        if (overflow) {
+            recheck_all(lp, false);
+        }
+        if (!have) {
+            break;
+        }
+        char key[KEY_MAX];
+        rj_bytes_t topic = rj_bytes(note.topic, note.topic_len);
+        size_t klen = make_key(topic, note.queue_id, key);
+        rj_parked_pull_t *due = NULL, *next;
+        for (rj_parked_pull_t *p = rj_hashmap_get(lp->table, key, klen); p != NULL; p = next) {
+            next = p->next;
+            if (note.offset >= p->offset &&
+                rj_subscription_data_match_tags_code(p->sub, note.tags_code)) {
+                unpark(lp, p);
+                p->next = due;
+                due = p;
+            }
+        }
+        run_list(due);
+    }
+}
+
+static void
+close_all(rj_long_poll_t *lp)
+{
+    lp->closing = true;
+    recheck_all(lp, true);
+    uv_timer_stop(&lp->deadline_timer);
+    uv_timer_stop(&lp->check_timer);
+    uv_close((uv_handle_t *)&lp->deadline_timer, NULL);
+    uv_close((uv_handle_t *)&lp->check_timer, NULL);
+    uv_close((uv_handle_t *)&lp->wake, NULL);
+}
+
+static void
+on_wake(uv_async_t *h)
+{
+    rj_long_poll_t *lp = h->data;
+    if (lp->closing) {
+        return;
+    }
+    pthread_mutex_lock(&lp->in_lock);
+    rj_parked_pull_t *list = lp->in_head;
+    lp->in_head = lp->in_tail = NULL;
+    bool stopping = lp->stopping;
+    pthread_mutex_unlock(&lp->in_lock);
+    while (list != NULL) {
+        rj_parked_pull_t *next = list->next;
+        list->next = NULL;
+        take_in(lp, list);
+        list = next;
+    }
+    process_notes(lp);
+    if (stopping) {
+        close_all(lp);
+        return;
+    }
+    arm_deadline(lp);
+}
+
+static void
+thread_main(void *arg)
+{
+    rj_long_poll_t *lp = arg;
+    rj_log_set_thread_name("PullHold");
+    uv_run(&lp->loop, UV_RUN_DEFAULT);
+}
+
+int
+rj_long_poll_create(const rj_long_poll_options_t *opts, rj_long_poll_t **out)
+{
+    rj_long_poll_t *lp = rj_calloc(1, sizeof(*lp));
+    if (lp == NULL) {
+        return RJ_ENOMEM;
+    }
+    lp->opts = *opts;
+    if (lp->opts.check_interval_ms <= 0) {
+        lp->opts.check_interval_ms = 5000;
+    }
+    pthread_mutex_init(&lp->in_lock, NULL);
+    pthread_mutex_init(&lp->ring_lock, NULL);
+    lp->table = rj_hashmap_create(64);
+    int rc = lp->table ? uv_loop_init(&lp->loop) : RJ_ENOMEM;
+    if (rc != 0) {
+        rj_hashmap_destroy(lp->table, NULL);
+        pthread_mutex_destroy(&lp->in_lock);
+        pthread_mutex_destroy(&lp->ring_lock);
+        rj_free(lp);
+        return rc;
+    }
+    uv_async_init(&lp->loop, &lp->wake, on_wake);
+    lp->wake.data = lp;
+    uv_timer_init(&lp->loop, &lp->check_timer);
+    lp->check_timer.data = lp;
+    uv_timer_init(&lp->loop, &lp->deadline_timer);
+    lp->deadline_timer.data = lp;
+    *out = lp;
+    return 0;
+}
+
+int
+rj_long_poll_start(rj_long_poll_t *lp)
+{
+    uv_timer_start(&lp->check_timer, on_check, (uint64_t)lp->opts.check_interval_ms,
+                   (uint64_t)lp->opts.check_interval_ms);
+    uv_thread_options_t topts = {.flags = UV_THREAD_HAS_STACK_SIZE,
+                                 .stack_size = LONG_POLL_STACK_BYTES};
+    int rc = uv_thread_create_ex(&lp->thread, &topts, thread_main, lp);
+    if (rc == 0) {
+        lp->started = true;
+    }
+    return rc;
+}
+
+int
+rj_long_poll_park(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    p->slot = rj_long_poll_slot(p->topic, p->queue_id);
+    p->next = NULL;
+    p->heap_index = 0;
+    pthread_mutex_lock(&lp->in_lock);
+    if (lp->stopping || !lp->started) {
+        pthread_mutex_unlock(&lp->in_lock);
+        return RJ_ESTATE;
+    }
+    /* Counted before it is visible to the loop, so notifications from now on are not skipped. */
+    atomic_fetch_add(&lp->watch[p->slot], 1);
+    if (lp->in_tail != NULL) {
+        lp->in_tail->next = p;
+    } else {
+        lp->in_head = p;
+    }
+    lp->in_tail = p;
+    uv_async_send(&lp->wake);
+    pthread_mutex_unlock(&lp->in_lock);
+    return 0;
+}
+
+void
+rj_long_poll_notify(rj_long_poll_t *lp, rj_bytes_t topic, int32_t queue_id, int64_t cq_offset,
+                    int64_t tags_code)
+{
+    uint32_t slot = rj_long_poll_slot(topic, queue_id);
+    /* Pairs with the watch increment of park: either we see the waiter or it sees our data. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&lp->watch[slot], memory_order_relaxed) == 0) {
+        return;
+    }
+    pthread_mutex_lock(&lp->ring_lock);
+    if (lp->ring_count == RING_SIZE || topic.len > sizeof(lp->ring[0].topic)) {
+        lp->overflow = true;
+    } else {
+        note_t *n = &lp->ring[(lp->ring_head + lp->ring_count) % RING_SIZE];
+        memcpy(n->topic, topic.data, topic.len);
+        n->topic_len = (uint16_t)topic.len;
+        n->queue_id = queue_id;
+        n->offset = cq_offset;
+        n->tags_code = tags_code;
+        lp->ring_count++;
+    }
+    pthread_mutex_unlock(&lp->ring_lock);
+    pthread_mutex_lock(&lp->in_lock);
+    if (lp->started && !lp->stopping) {
+        uv_async_send(&lp->wake);
+    }
+    pthread_mutex_unlock(&lp->in_lock);
+}
+
+size_t
+rj_long_poll_parked(const rj_long_poll_t *lp)
+{
+    return atomic_load(&lp->parked);
+}
+
+void
+rj_long_poll_stop(rj_long_poll_t *lp)
+{
+    pthread_mutex_lock(&lp->in_lock);
+    bool was_stopping = lp->stopping;
+    lp->stopping = true;
+    if (lp->started && !was_stopping) {
+        uv_async_send(&lp->wake);
+    }
+    pthread_mutex_unlock(&lp->in_lock);
+    if (lp->started && !was_stopping) {
+        uv_thread_join(&lp->thread);
+    }
+}
+
+void
+rj_long_poll_destroy(rj_long_poll_t *lp)
+{
+    if (lp == NULL) {
+        return;
+    }
+    rj_long_poll_stop(lp);
+    if (!lp->started) {
+        uv_close((uv_handle_t *)&lp->deadline_timer, NULL);
+        uv_close((uv_handle_t *)&lp->check_timer, NULL);
+        uv_close((uv_handle_t *)&lp->wake, NULL);
+        uv_run(&lp->loop, UV_RUN_DEFAULT);
+    }
+    uv_loop_close(&lp->loop);
+    rj_hashmap_destroy(lp->table, NULL);
+    rj_free(lp->heap);
+    pthread_mutex_destroy(&lp->in_lock);
+    pthread_mutex_destroy(&lp->ring_lock);
+    rj_free(lp);
+}
