@@ -155,6 +155,7 @@ rj_segments_release(const rj_segment_t *segs, size_t nsegs)
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void schedule_flush(rj_connection_t *c);
 
 static void
 update_reading(rj_connection_t *c)
@@ -168,6 +169,11 @@ update_reading(rj_connection_t *c)
             return;
         }
         c->reading = true;
+        if (c->rbuf.len > 0) {
+            /* Frames read before the pause wait in rbuf: handle them without new input. */
+            c->reprocess = true;
+            schedule_flush(c);
+        }
     } else if (!want && c->reading) {
         uv_read_stop((uv_stream_t *)&c->tcp);
         c->reading = false;
@@ -671,6 +677,21 @@ flush(rj_connection_t *c)
     c->write_in_flight = true;
 }
 
+static size_t process_frames(rj_connection_t *c, uint8_t *data, size_t len);
+
+static void
+reprocess_frames(rj_connection_t *c)
+{
+    if (atomic_load(&c->state) != RJ_CONN_OPEN || c->rbuf.len == 0 || c->paused_output ||
+        c->paused_pending) {
+        return;
+    }
+    size_t used = process_frames(c, c->rbuf.data, c->rbuf.len);
+    if (atomic_load(&c->state) == RJ_CONN_OPEN) {
+        rj_buf_consume(&c->rbuf, used);
+    }
+}
+
 void
 rj_connection_flush_dirty(rj_io_loop_t *loop)
 {
@@ -679,6 +700,10 @@ rj_connection_flush_dirty(rj_io_loop_t *loop)
         loop->dirty = c->dirty_next;
         c->dirty_next = NULL;
         c->dirty = false;
+        if (c->reprocess) {
+            c->reprocess = false;
+            reprocess_frames(c);
+        }
         flush(c);
         rj_connection_release(c);
     }
@@ -736,7 +761,9 @@ process_frames(rj_connection_t *c, uint8_t *data, size_t len)
 {
     rj_command_t cmd;
     size_t off = 0;
-    while (off < len && atomic_load(&c->state) == RJ_CONN_OPEN) {
+    /* A pause (output or outstanding requests over the limit) stops here; the rest waits. */
+    while (off < len && atomic_load(&c->state) == RJ_CONN_OPEN && !c->paused_output &&
+           !c->paused_pending) {
         int64_t n = rj_command_decode(data + off, len - off, c->ep->max_frame_bytes, &cmd);
         if (n == 0) {
             break;

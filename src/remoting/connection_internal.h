@@ -122,9 +122,10 @@ struct rj_connection {
     bool paused_output;
     bool paused_pending;
     bool write_in_flight;
-    bool connected_once;                         /* on_open ran: on_close is due */
-    int close_status;                            /* what pending invocations fail with */
-    rj_buf_t rbuf;                               /* bytes of an incomplete frame */
+    bool reprocess;      /* rbuf may hold complete frames left when reading paused */
+    bool connected_once; /* on_open ran: on_close is due */
+    int close_status;    /* what pending invocations fail with */
+    rj_buf_t rbuf;       /* bytes of an incomplete frame */
     rj_out_chunk_t *out_head, *out_tail;         /* not yet handed to uv_write */
     rj_out_chunk_t *sending_head, *sending_tail; /* owned by the write in flight */
     size_t out_bytes;                            /* queued + in flight */
