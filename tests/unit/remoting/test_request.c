@@ -37,7 +37,7 @@ enum {
 typedef struct {
     rj_server_t *srv;
     int port;
-    rj_deferred_t *held[MAX_HELD];
+    _Atomic(rj_deferred_t *) held[MAX_HELD];
     atomic_int held_count;
     atomic_int releases[8];
     atomic_int closed;
@@ -45,6 +45,17 @@ typedef struct {
     atomic_int twice_rc;
     uint8_t *big;
 } fixture_t;
+
+/* The i-th held request, once its handler has published it. */
+static rj_deferred_t *
+held_at(fixture_t *f, int i)
+{
+    rj_deferred_t *d;
+    while ((d = atomic_load(&f->held[i])) == NULL) {
+        rj_clock_sleep_ms(1);
+    }
+    return d;
+}
 
 static fixture_t *the_fixture;
 
@@ -66,7 +77,7 @@ hold_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
     assert_int_equal(rj_deferred_is_oneway(d), rj_request_is_oneway(req));
     int i = atomic_fetch_add(&f->held_count, 1);
     assert_true(i < MAX_HELD);
-    f->held[i] = d;
+    atomic_store(&f->held[i], d);
     return 0;
 }
 
@@ -243,7 +254,7 @@ complete_some(void *arg)
         snprintf(remark, sizeof(remark), "done-%d", i);
         rj_command_set_remark_cstr(&resp, remark);
         rj_command_add_ext_i64(&resp, "i", i);
-        assert_int_equal(rj_deferred_reply(c->f->held[i], &resp), 0);
+        assert_int_equal(rj_deferred_reply(held_at(c->f, i), &resp), 0);
     }
     return NULL;
 }
@@ -298,9 +309,9 @@ test_deferred_oneway_and_cancel(void **state)
     count_arg_t a = {f, 3};
     assert_true(wait_until(held_at_least, &a, 5000));
     rj_command_init_request(&resp, RJ_RESP_SUCCESS);
-    assert_int_equal(rj_deferred_reply(f->held[0], &resp), 0);
-    rj_deferred_cancel(f->held[1]);
-    rj_deferred_cancel(f->held[2]);
+    assert_int_equal(rj_deferred_reply(held_at(f, 0), &resp), 0);
+    rj_deferred_cancel(held_at(f, 1));
+    rj_deferred_cancel(held_at(f, 2));
     assert_true(raw_read_frame(fd, &b, &r, 5000));
     assert_int_equal(r.opaque, 3);
     assert_int_equal(r.code, RJ_RESP_SYSTEM_ERROR);
@@ -350,7 +361,7 @@ test_worker_handlers_run_off_the_io_thread(void **state)
     count_arg_t a = {f, 1};
     assert_true(wait_until(held_at_least, &a, 5000));
     rj_command_init_request(&resp, RJ_RESP_SUCCESS);
-    assert_int_equal(rj_deferred_reply(f->held[0], &resp), 0);
+    assert_int_equal(rj_deferred_reply(held_at(f, 0), &resp), 0);
     assert_true(raw_read_frame(fd, &b, &r, 5000));
     assert_int_equal(r.opaque, 8);
     assert_int_equal(r.code, RJ_RESP_SUCCESS);
@@ -452,7 +463,7 @@ test_deferred_reply_after_close_is_dropped(void **state)
     rj_segment_t seg = {"late", 4, count_release, &f->releases[5]};
     rj_command_t resp;
     rj_command_init_request(&resp, RJ_RESP_SUCCESS);
-    assert_int_equal(rj_deferred_reply_segments(f->held[0], &resp, &seg, 1), 0);
+    assert_int_equal(rj_deferred_reply_segments(held_at(f, 0), &resp, &seg, 1), 0);
     eq_arg_t e = {&f->releases[5], 1};
     assert_true(wait_until(counter_is, &e, 5000));
 }
@@ -498,7 +509,7 @@ test_outstanding_limit_pauses_reading_without_dropping(void **state)
         for (; done < held; done++) {
             rj_command_t resp;
             rj_command_init_request(&resp, RJ_RESP_SUCCESS);
-            assert_int_equal(rj_deferred_reply(f->held[done], &resp), 0);
+            assert_int_equal(rj_deferred_reply(held_at(f, done), &resp), 0);
         }
         count_arg_t more = {f, done < N ? done + 1 : N};
         assert_true(wait_until(held_at_least, &more, 5000));

@@ -33,13 +33,24 @@ typedef struct {
     atomic_int counted;
     atomic_int client_open;
     atomic_int client_closed;
-    rj_deferred_t *held[16];
+    _Atomic(rj_deferred_t *) held[16];
     atomic_int held_count;
     /* async results */
     atomic_int done;
     atomic_int status;
     atomic_int nested_sync_rc;
 } fixture_t;
+
+/* The i-th held request, once its handler has published it. */
+static rj_deferred_t *
+held_at(fixture_t *f, int i)
+{
+    rj_deferred_t *d;
+    while ((d = atomic_load(&f->held[i])) == NULL) {
+        rj_clock_sleep_ms(1);
+    }
+    return d;
+}
 
 static int
 echo_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
@@ -61,7 +72,7 @@ hold_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
     (void)cmd;
     int i = atomic_fetch_add(&f->held_count, 1);
     assert_true(i < 16);
-    f->held[i] = rj_request_defer(req);
+    atomic_store(&f->held[i], rj_request_defer(req));
     return 0;
 }
 
@@ -287,7 +298,7 @@ test_timeouts(void **state)
     for (int i = 0; i < 2; i++) {
         rj_command_t late;
         rj_command_init_request(&late, RJ_RESP_SUCCESS);
-        rj_deferred_reply(f->held[i], &late);
+        rj_deferred_reply(held_at(f, i), &late);
     }
     rj_command_init_request(&req, CODE_ECHO);
     assert_int_equal(rj_rpc_client_invoke_sync(f->cli, f->addr, &req, 3000, &resp), 0);
@@ -371,7 +382,7 @@ test_server_stop_fails_pending_calls(void **state)
     assert_true(wait_until(client_closed_once, f, 5000));
     rj_command_t late;
     rj_command_init_request(&late, RJ_RESP_SUCCESS);
-    rj_deferred_reply(f->held[0], &late); /* server stopped: dropped safely */
+    rj_deferred_reply(held_at(f, 0), &late); /* server stopped: dropped safely */
 }
 
 static void
@@ -392,7 +403,7 @@ test_client_stop_fails_pending_calls_and_refuses_new_ones(void **state)
     rj_rpc_client_stop(f->cli);
     rj_command_t late;
     rj_command_init_request(&late, RJ_RESP_SUCCESS);
-    rj_deferred_reply(f->held[0], &late);
+    rj_deferred_reply(held_at(f, 0), &late);
 }
 
 static void

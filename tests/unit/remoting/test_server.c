@@ -36,10 +36,22 @@ typedef struct {
     atomic_int accepted;
     atomic_int closed;
     atomic_int echo_calls;
+    pthread_mutex_t mu; /* guards last_addr */
     char last_addr[64];
-    rj_deferred_t *held[64];
+    _Atomic(rj_deferred_t *) held[64];
     atomic_int held_count;
 } fixture_t;
+
+/* The i-th held request, once its handler has published it. */
+static rj_deferred_t *
+held_at(fixture_t *f, int i)
+{
+    rj_deferred_t *d;
+    while ((d = atomic_load(&f->held[i])) == NULL) {
+        rj_clock_sleep_ms(1);
+    }
+    return d;
+}
 
 static int
 echo_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
@@ -80,7 +92,7 @@ slow_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
     assert_non_null(d);
     int i = atomic_fetch_add(&f->held_count, 1);
     assert_true(i < 64);
-    f->held[i] = d;
+    atomic_store(&f->held[i], d);
     return 0;
 }
 
@@ -88,7 +100,9 @@ static void
 on_accept(rj_connection_t *conn, void *arg)
 {
     fixture_t *f = arg;
+    pthread_mutex_lock(&f->mu);
     snprintf(f->last_addr, sizeof(f->last_addr), "%s", rj_connection_remote_addr(conn));
+    pthread_mutex_unlock(&f->mu);
     rj_connection_set_user_data(conn, f);
     atomic_fetch_add(&f->accepted, 1);
 }
@@ -105,6 +119,7 @@ static fixture_t *
 start_server(int idle_s, uint32_t max_frame)
 {
     fixture_t *f = calloc(1, sizeof(*f));
+    pthread_mutex_init(&f->mu, NULL);
     rj_server_options_t o;
     rj_server_options_init(&o);
     o.name = "test";
@@ -446,7 +461,9 @@ test_accept_and_close_callbacks_with_peer_address(void **state)
     getsockname(fd, (struct sockaddr *)&local, &len);
     char want[64];
     snprintf(want, sizeof(want), "127.0.0.1:%d", ntohs(local.sin_port));
+    pthread_mutex_lock(&f->mu);
     assert_string_equal(f->last_addr, want);
+    pthread_mutex_unlock(&f->mu);
     assert_int_equal(rj_server_connection_count(f->srv), 1);
     close(fd);
     assert_true(wait_until(accepted_and_closed_once, f, 5000));
@@ -519,7 +536,7 @@ complete_later(void *arg)
         rj_command_t resp;
         rj_command_init_request(&resp, RJ_RESP_SUCCESS);
         rj_command_set_remark_cstr(&resp, "late");
-        assert_int_equal(rj_deferred_reply(f->held[i], &resp), 0);
+        assert_int_equal(rj_deferred_reply(held_at(f, i), &resp), 0);
     }
     return NULL;
 }
