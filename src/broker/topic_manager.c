@@ -468,7 +468,7 @@ rj_topic_manager_update(rj_topic_manager_t *m, const char *topic, const rj_topic
         rj_log(RJ_LOG_INFO, 0, "%s topic config topic=%s read=%d write=%d perm=%d",
                existed ? "update" : "create new", topic, c->read_queue_nums, c->write_queue_nums,
                c->perm);
-        notify_change(m, topic, !existed);
+        notify_change(m, topic, false);
     }
     return rc;
 }

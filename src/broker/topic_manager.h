@@ -71,8 +71,12 @@ typedef struct {
 
 typedef struct rj_topic_manager rj_topic_manager_t;
 
-/* Called after any change; `topic` is the changed topic (NULL: several). Must not block. */
-typedef void (*rj_topic_manager_change_cb)(void *arg, const char *topic, bool created);
+/*
+ * Called after any change; `topic` is the changed topic (NULL: several).
+ * `auto_created` is true for topics created by a send or heartbeat (they call
+ * for a one-way full registration), false for admin changes. Must not block.
+ */
+typedef void (*rj_topic_manager_change_cb)(void *arg, const char *topic, bool auto_created);
 
 /*
  * Creates the table with RocketMQ's built-in topics (SELF_TEST_TOPIC, TBW102,

@@ -1,0 +1,112 @@
+/* Header field reading and common replies for the processors. */
+#include "broker/broker_reply.h"
+
+#include "ramjet/status.h"
+#include "remoting/response_code.h"
+
+#include <stdio.h>
+
+void
+rj_header_reader_init(rj_header_reader_t *h, const rj_command_t *cmd)
+{
+    h->cmd = cmd;
+    h->missing = NULL;
+    h->invalid = NULL;
+}
+
+rj_bytes_t
+rj_header_str(rj_header_reader_t *h, const char *key, bool required)
+{
+    rj_bytes_t v;
+    if (rj_command_ext_get(h->cmd, key, &v)) {
+        return v;
+    }
+    if (required && h->missing == NULL && h->invalid == NULL) {
+        h->missing = key;
+    }
+    return RJ_BYTES_NULL;
+}
+
+int64_t
+rj_header_i64(rj_header_reader_t *h, const char *key, bool required, int64_t def)
+{
+    int64_t v;
+    int rc = rj_command_ext_i64(h->cmd, key, &v);
+    if (rc == 0) {
+        return v;
+    }
+    if (required && h->missing == NULL && h->invalid == NULL) {
+        if (rc == RJ_ENOTFOUND) {
+            h->missing = key;
+        } else {
+            h->invalid = key;
+        }
+    }
+    return def;
+}
+
+int32_t
+rj_header_i32(rj_header_reader_t *h, const char *key, bool required, int32_t def)
+{
+    int32_t v;
+    int rc = rj_command_ext_i32(h->cmd, key, &v);
+    if (rc == 0) {
+        return v;
+    }
+    if (required && h->missing == NULL && h->invalid == NULL) {
+        if (rc == RJ_ENOTFOUND) {
+            h->missing = key;
+        } else {
+            h->invalid = key;
+        }
+    }
+    return def;
+}
+
+bool
+rj_header_bool(rj_header_reader_t *h, const char *key, bool def)
+{
+    bool v;
+    return rj_command_ext_bool(h->cmd, key, &v) == 0 ? v : def;
+}
+
+bool
+rj_header_failed(const rj_header_reader_t *h)
+{
+    return h->missing != NULL || h->invalid != NULL;
+}
+
+int
+rj_header_reply_error(rj_header_reader_t *h, rj_request_t *req)
+{
+    char remark[160];
+    if (h->missing != NULL) {
+        snprintf(remark, sizeof(remark), "the custom field <%s> is null", h->missing);
+    } else {
+        snprintf(remark, sizeof(remark), "the custom field <%s> is not a number",
+                 h->invalid ? h->invalid : "?");
+    }
+    return rj_broker_reply(req, h->cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+}
+
+int
+rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, const char *remark,
+                bool with_header)
+{
+    rj_command_t resp;
+    rj_command_init_response(&resp, cmd, code);
+    rj_command_set_remark_cstr(&resp, remark);
+    if (with_header) {
+        rj_command_mark_ext_fields(&resp);
+    }
+    return rj_request_reply(req, &resp);
+}
+
+int
+rj_broker_reply_body(rj_request_t *req, const rj_command_t *cmd, rj_buf_t *body)
+{
+    rj_command_t resp;
+    rj_command_init_response(&resp, cmd, 0);
+    resp.body = rj_buf_view(body);
+    return rj_request_reply(req, &resp);
+}

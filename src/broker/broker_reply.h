@@ -1,0 +1,53 @@
+/*
+ * Small helpers every processor uses: reading request header fields the way
+ * Java's decodeCommandCustomHeader does (a missing required field fails the
+ * request with SYSTEM_ERROR) and sending the usual kinds of responses.
+ */
+#ifndef RJ_BROKER_BROKER_REPLY_H
+#define RJ_BROKER_BROKER_REPLY_H
+
+#include "common/buf.h"
+#include "remoting/connection.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Reads header fields; the first missing or malformed required field is remembered. */
+typedef struct {
+    const rj_command_t *cmd;
+    const char *missing; /* name of the first missing required field, or NULL */
+    const char *invalid; /* name of the first unparsable required field, or NULL */
+} rj_header_reader_t;
+
+void rj_header_reader_init(rj_header_reader_t *h, const rj_command_t *cmd);
+
+/* The text of `key` (views into the request); RJ_BYTES_NULL when absent. */
+rj_bytes_t rj_header_str(rj_header_reader_t *h, const char *key, bool required);
+
+/* Numbers as Java parses them; absent or unparsable gives `def` (and marks required ones). */
+int64_t rj_header_i64(rj_header_reader_t *h, const char *key, bool required, int64_t def);
+int32_t rj_header_i32(rj_header_reader_t *h, const char *key, bool required, int32_t def);
+
+/* Boolean.parseBoolean; absent gives `def`. */
+bool rj_header_bool(rj_header_reader_t *h, const char *key, bool def);
+
+/* True if a required field was missing or malformed. */
+bool rj_header_failed(const rj_header_reader_t *h);
+
+/*
+ * Answers SYSTEM_ERROR naming the failed field ("the custom field <x> is null"
+ * or "... is not a number"). Returns the reply's status.
+ */
+int rj_header_reply_error(rj_header_reader_t *h, rj_request_t *req);
+
+/*
+ * Replies `code` with `remark` (NULL: none); `with_header` writes
+ * `"extFields":{}` as Java does for commands created with a header object.
+ */
+int rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, const char *remark,
+                    bool with_header);
+
+/* Replies SUCCESS (no header object) with `body` as the body (copied at encode). */
+int rj_broker_reply_body(rj_request_t *req, const rj_command_t *cmd, rj_buf_t *body);
+
+#endif

@@ -1,0 +1,690 @@
+/*
+ * Sending (RocketMQ's SendMessageProcessor): SEND_MESSAGE, SEND_MESSAGE_V2 and
+ * SEND_BATCH_MESSAGE, inline on the I/O thread.
+ *
+ * The handler validates (topic name, reserved topics, permissions, queue id),
+ * auto-creates the topic from its default topic when allowed, redirects
+ * retries that used up their attempts to the group's %DLQ% topic, rewrites
+ * the properties once into a per-thread buffer (CLUSTER added, WAIT dropped
+ * for single messages as 4.9.8 does) and appends with rj_store_put. Under
+ * SYNC_FLUSH with WAIT the reply is deferred and completed by the store's
+ * flush callback on the flush thread; nothing here ever waits.
+ *
+ * SYNC_FLUSH completion race: the flush thread may call back as soon as the
+ * append lock is released, before this thread has stored the msgId in the
+ * wait context. Both sides bump `arrivals`; whoever comes second replies.
+ */
+#include "broker/broker.h"
+#include "broker/broker_reply.h"
+#include "broker/processor.h"
+#include "broker/processor_send.h"
+#include "broker/topic_validator.h"
+#include "common/alloc.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/message_id.h"
+#include "common/message_properties.h"
+#include "ramjet/status.h"
+#include "remoting/mq_version.h"
+#include "remoting/response_code.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TOPIC_SYS_FLAG_UNIT 0x1
+#define TOPIC_SYS_FLAG_UNIT_SUB 0x2
+#define DLQ_NUMS_PER_GROUP 1
+#define BATCH_IDS_ON_STACK 64
+
+/* Per-thread buffers: the send path reuses them and stops allocating once warm. */
+static _Thread_local rj_buf_t props_buf;
+static _Thread_local rj_buf_t ids_buf;
+
+/* ---- request header --------------------------------------------------------- */
+
+static const char *const v1_keys[] = {
+    "producerGroup", "topic",          "defaultTopic",  "defaultTopicQueueNums",
+    "queueId",       "sysFlag",        "bornTimestamp", "flag",
+    "properties",    "reconsumeTimes", "unitMode",      "maxReconsumeTimes",
+    "batch"};
+static const char *const v2_keys[] = {"a", "b", "c", "d", "e", "f", "g",
+                                      "h", "i", "j", "k", "l", "m"};
+
+enum {
+    K_GROUP,
+    K_TOPIC,
+    K_DEF_TOPIC,
+    K_DEF_QNUMS,
+    K_QID,
+    K_SYSFLAG,
+    K_BORN,
+    K_FLAG,
+    K_PROPS,
+    K_RECONSUME,
+    K_UNIT,
+    K_MAX_RECONSUME,
+    K_BATCH
+};
+
+static int
+parse_header(const rj_command_t *cmd, rj_send_header_t *h, rj_header_reader_t *rd)
+{
+    const char *const *k = cmd->code == RJ_REQ_SEND_MESSAGE ? v1_keys : v2_keys;
+    rj_header_reader_init(rd, cmd);
+    h->producer_group = rj_header_str(rd, k[K_GROUP], true);
+    h->topic = rj_header_str(rd, k[K_TOPIC], true);
+    h->default_topic = rj_header_str(rd, k[K_DEF_TOPIC], true);
+    h->default_topic_queue_nums = rj_header_i32(rd, k[K_DEF_QNUMS], true, 0);
+    h->queue_id = rj_header_i32(rd, k[K_QID], true, 0);
+    h->sys_flag = rj_header_i32(rd, k[K_SYSFLAG], true, 0);
+    h->born_timestamp = rj_header_i64(rd, k[K_BORN], true, 0);
+    h->flag = rj_header_i32(rd, k[K_FLAG], true, 0);
+    h->properties = rj_header_str(rd, k[K_PROPS], false);
+    h->reconsume_times = rj_header_i32(rd, k[K_RECONSUME], false, 0);
+    h->unit_mode = rj_header_bool(rd, k[K_UNIT], false);
+    int32_t max_rt;
+    h->has_max_reconsume_times = rj_command_ext_i32(cmd, k[K_MAX_RECONSUME], &max_rt) == 0;
+    h->max_reconsume_times = h->has_max_reconsume_times ? max_rt : 0;
+    h->batch = rj_header_bool(rd, k[K_BATCH], false) || cmd->code == RJ_REQ_SEND_BATCH_MESSAGE;
+    return rj_header_failed(rd) ? RJ_EINVAL : 0;
+}
+
+/* ---- responses -------------------------------------------------------------- */
+
+void
+rj_send_response_init(rj_broker_t *b, const rj_command_t *cmd, rj_command_t *resp, int32_t code)
+{
+    rj_command_init_response(resp, cmd, code);
+    rj_command_add_ext_cstr(resp, "MSG_REGION", b->config.region_id);
+    rj_command_add_ext_cstr(resp, "TRACE_ON",
+                            RJ_BROKER_CONFIG_LIVE_GET(&b->config, trace_on) ? "true" : "false");
+}
+
+static int
+reply_error(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, int32_t code,
+            const char *remark)
+{
+    rj_command_t resp;
+    rj_send_response_init(b, cmd, &resp, code);
+    rj_command_set_remark_cstr(&resp, remark);
+    return rj_request_reply(req, &resp);
+}
+
+/* Fills a send response for a put result (handlePutMessageResult). */
+void
+rj_send_response_fill(rj_broker_t *b, rj_command_t *resp, rj_put_status_t status,
+                      const char *msg_id, int32_t queue_id, int64_t queue_offset, char *remark,
+                      size_t remark_size)
+{
+    bool ok = false;
+    remark[0] = '\0';
+    switch (status) {
+    case RJ_PUT_PUT_OK:
+        resp->code = RJ_RESP_SUCCESS;
+        ok = true;
+        break;
+    case RJ_PUT_FLUSH_DISK_TIMEOUT:
+        resp->code = RJ_RESP_FLUSH_DISK_TIMEOUT;
+        ok = true;
+        break;
+    case RJ_PUT_FLUSH_SLAVE_TIMEOUT:
+        resp->code = RJ_RESP_FLUSH_SLAVE_TIMEOUT;
+        ok = true;
+        break;
+    case RJ_PUT_SLAVE_NOT_AVAILABLE:
+        resp->code = RJ_RESP_SLAVE_NOT_AVAILABLE;
+        ok = true;
+        break;
+    case RJ_PUT_CREATE_MAPEDFILE_FAILED:
+        resp->code = RJ_RESP_SYSTEM_ERROR;
+        snprintf(remark, remark_size, "create mapped file failed, server is busy or broken.");
+        break;
+    case RJ_PUT_MESSAGE_ILLEGAL:
+    case RJ_PUT_PROPERTIES_SIZE_EXCEEDED:
+        resp->code = RJ_RESP_MESSAGE_ILLEGAL;
+        snprintf(remark, remark_size,
+                 "the message is illegal, maybe msg body or properties length not matched. msg "
+                 "body length limit %dB, msg properties length limit 32KB.",
+                 b->store_config.max_message_size);
+        break;
+    case RJ_PUT_SERVICE_NOT_AVAILABLE: {
+        rj_store_stats_t st;
+        rj_store_get_stats(b->store, &st);
+        resp->code = RJ_RESP_SERVICE_NOT_AVAILABLE;
+        snprintf(remark, remark_size,
+                 "service not available now. It may be caused by one of the following reasons: "
+                 "the broker's disk is full [CL: %5.2f CQ: %5.2f INDEX: %5.2f], messages are put "
+                 "to the slave, message store has been shut down, etc.",
+                 st.commit_log_disk_ratio * 100, st.consume_queue_disk_ratio * 100,
+                 st.consume_queue_disk_ratio * 100);
+        break;
+    }
+    case RJ_PUT_OS_PAGECACHE_BUSY:
+        resp->code = RJ_RESP_SYSTEM_ERROR;
+        snprintf(remark, remark_size,
+                 "[PC_SYNCHRONIZED]broker busy, start flow control for a while");
+        break;
+    case RJ_PUT_UNKNOWN_ERROR:
+    default:
+        resp->code = RJ_RESP_SYSTEM_ERROR;
+        snprintf(remark, remark_size, "UNKNOWN_ERROR");
+        break;
+    }
+    if (ok) {
+        rj_command_add_ext_cstr(resp, "msgId", msg_id);
+        rj_command_add_ext_i64(resp, "queueId", queue_id);
+        rj_command_add_ext_i64(resp, "queueOffset", queue_offset);
+        rj_command_set_remark_cstr(resp, NULL);
+    } else {
+        rj_command_set_remark_cstr(resp, remark);
+    }
+}
+
+/* ---- message preparation ------------------------------------------------------ */
+
+static bool
+drop_wait_and_cluster(rj_bytes_t key, void *arg)
+{
+    (void)arg;
+    return rj_bytes_eq_cstr(key, RJ_PROP_WAIT_STORE_MSG_OK) ||
+           rj_bytes_eq_cstr(key, RJ_PROP_CLUSTER);
+}
+
+static bool
+drop_cluster(rj_bytes_t key, void *arg)
+{
+    (void)arg;
+    return rj_bytes_eq_cstr(key, RJ_PROP_CLUSTER);
+}
+
+/* The stored property string: the client's map re-serialised with CLUSTER set. */
+static int
+build_properties(rj_broker_t *b, rj_bytes_t props, bool keep_wait, rj_buf_t *out)
+{
+    rj_buf_reset(out);
+    int rc = rj_message_properties_rewrite(props, keep_wait ? drop_cluster : drop_wait_and_cluster,
+                                           NULL, out);
+    if (rc == 0) {
+        rc = rj_message_properties_append_cstr(out, RJ_PROP_CLUSTER, b->config.broker_cluster_name);
+    }
+    return rc;
+}
+
+static const char *
+perm_string(int32_t perm, char *out)
+{
+    out[0] = RJ_PERM_IS_READABLE(perm) ? 'R' : '-';
+    out[1] = RJ_PERM_IS_WRITEABLE(perm) ? 'W' : '-';
+    out[2] = RJ_PERM_IS_INHERITED(perm) ? 'X' : '-';
+    out[3] = '\0';
+    return out;
+}
+
+/*
+ * msgCheck: validation, permissions, auto-creation and the queue id check.
+ * Returns 0 with the topic's config in *tc, or an error already answered (1).
+ */
+static int
+msg_check(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const rj_send_header_t *h,
+          rj_topic_config_t *tc)
+{
+    char remark[512];
+    int32_t broker_perm = RJ_BROKER_CONFIG_LIVE_GET(&b->config, broker_permission);
+    bool exists = rj_topic_manager_lookup(b->topics, h->topic, tc);
+    if (!RJ_PERM_IS_WRITEABLE(broker_perm) && exists && tc->order) {
+        snprintf(remark, sizeof(remark), "the broker[%s] sending message is forbidden",
+                 b->config.broker_ip1);
+        reply_error(b, req, cmd, RJ_RESP_NO_PERMISSION, remark);
+        return 1;
+    }
+    const char *bad = rj_topic_validator_check(h->topic);
+    if (bad != NULL) {
+        reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, bad);
+        return 1;
+    }
+    if (rj_topic_validator_is_send_forbidden(h->topic)) {
+        snprintf(remark, sizeof(remark), "Sending message to topic[%.*s] is forbidden.",
+                 (int)h->topic.len, (const char *)h->topic.data);
+        reply_error(b, req, cmd, RJ_RESP_NO_PERMISSION, remark);
+        return 1;
+    }
+    bool is_retry = rj_bytes_starts_with(h->topic, RJ_TOPIC_RETRY_PREFIX);
+    if (!exists) {
+        int32_t sys_flag = 0;
+        bool created;
+        if (h->unit_mode) {
+            sys_flag = is_retry ? TOPIC_SYS_FLAG_UNIT_SUB : TOPIC_SYS_FLAG_UNIT;
+        }
+        rj_log_ratelimited(1000, RJ_LOG_WARN, 0, "the topic %.*s not exist, producer: %s",
+                           (int)h->topic.len, (const char *)h->topic.data,
+                           rj_connection_remote_addr(rj_request_connection(req)));
+        exists = rj_topic_manager_create_in_send(b->topics, h->topic, h->default_topic,
+                                                 h->default_topic_queue_nums, sys_flag, tc,
+                                                 &created) == 0;
+        if (!exists && is_retry) {
+            exists = rj_topic_manager_create_if_absent(b->topics, h->topic, 1,
+                                                       RJ_PERM_WRITE | RJ_PERM_READ, sys_flag, tc,
+                                                       &created) == 0;
+        }
+        if (!exists) {
+            snprintf(remark, sizeof(remark),
+                     "topic[%.*s] not exist, apply first please!\nSee "
+                     "http://rocketmq.apache.org/docs/faq/ for further details.",
+                     (int)h->topic.len, (const char *)h->topic.data);
+            reply_error(b, req, cmd, RJ_RESP_TOPIC_NOT_EXIST, remark);
+            return 1;
+        }
+    }
+    int32_t valid =
+        tc->write_queue_nums > tc->read_queue_nums ? tc->write_queue_nums : tc->read_queue_nums;
+    if (h->queue_id >= valid) {
+        char perm[4];
+        snprintf(remark, sizeof(remark),
+                 "request queueId[%d] is illegal, TopicConfig [topicName=%.*s, readQueueNums=%d, "
+                 "writeQueueNums=%d, perm=%s, topicFilterType=%s, topicSysFlag=%d, order=%s] "
+                 "Producer: %s",
+                 h->queue_id, (int)h->topic.len, (const char *)h->topic.data, tc->read_queue_nums,
+                 tc->write_queue_nums, perm_string(tc->perm, perm),
+                 rj_topic_filter_type_name(tc->filter_type), tc->topic_sys_flag,
+                 tc->order ? "true" : "false",
+                 rj_connection_remote_addr(rj_request_connection(req)));
+        rj_log_ratelimited(1000, RJ_LOG_WARN, 0, "%s", remark);
+        reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
+        return 1;
+    }
+    return 0;
+}
+
+/* A random queue, as ThreadLocalRandom.nextInt(99999999) % writeQueueNums. */
+static int32_t
+random_queue(int32_t write_queue_nums)
+{
+    static _Thread_local unsigned seed;
+    if (seed == 0) {
+        seed = (unsigned)rj_clock_mono_ns() | 1u;
+    }
+    if (write_queue_nums <= 0) {
+        return 0;
+    }
+    return (int32_t)((unsigned)rand_r(&seed) % 99999999u) % write_queue_nums;
+}
+
+/*
+ * handleRetryAndDLQ: a %RETRY% send whose reconsumeTimes reached the limit
+ * goes to %DLQ%<group> queue 0 without delay. Returns 0, or 1 after answering
+ * an error. *topic and *queue_id may be redirected (`dlq` holds the new name).
+ */
+static int
+handle_retry_and_dlq(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd,
+                     const rj_send_header_t *h, rj_bytes_t *topic, int32_t *queue_id, char *dlq,
+                     size_t dlq_size, bool *to_dlq)
+{
+    *to_dlq = false;
+    if (!rj_bytes_starts_with(h->topic, RJ_TOPIC_RETRY_PREFIX)) {
+        return 0;
+    }
+    size_t plen = strlen(RJ_TOPIC_RETRY_PREFIX);
+    rj_bytes_t group = rj_bytes(h->topic.data + plen, h->topic.len - plen);
+    rj_group_config_t gc;
+    char remark[512];
+    if (!rj_group_manager_find(b->groups, group, &gc)) {
+        snprintf(remark, sizeof(remark),
+                 "subscription group not exist, %.*s \nSee http://rocketmq.apache.org/docs/faq/ "
+                 "for further details.",
+                 (int)group.len, (const char *)group.data);
+        reply_error(b, req, cmd, RJ_RESP_SUBSCRIPTION_GROUP_NOT_EXIST, remark);
+        return 1;
+    }
+    int32_t max = gc.retry_max_times;
+    if (cmd->version >= RJ_MQ_VERSION_V3_4_9 && h->has_max_reconsume_times) {
+        max = h->max_reconsume_times;
+    }
+    if (h->reconsume_times < max) {
+        return 0;
+    }
+    int n = snprintf(dlq, dlq_size, "%s%.*s", RJ_TOPIC_DLQ_PREFIX, (int)group.len,
+                     (const char *)group.data);
+    rj_topic_config_t tc;
+    bool created;
+    if (n < 0 || (size_t)n >= dlq_size ||
+        rj_topic_manager_create_if_absent(b->topics, rj_bytes(dlq, (size_t)n), DLQ_NUMS_PER_GROUP,
+                                          RJ_PERM_WRITE | RJ_PERM_READ, 0, &tc, &created) != 0) {
+        snprintf(remark, sizeof(remark), "topic[%s] not exist", dlq);
+        reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
+        return 1;
+    }
+    *topic = rj_bytes(dlq, (size_t)n);
+    *queue_id = random_queue(DLQ_NUMS_PER_GROUP);
+    *to_dlq = true;
+    return 0;
+}
+
+/* ---- completion --------------------------------------------------------------- */
+
+/* A SYNC_FLUSH send waiting for its fsync. */
+typedef struct {
+    rj_store_flush_waiter_t waiter;
+    rj_deferred_t *deferred;
+    rj_broker_t *broker;
+    atomic_int arrivals;    /* putter done + flush done: the second one replies */
+    rj_put_status_t status; /* the flush outcome */
+    rj_command_t resp_base; /* scalar fields of the response (opaque, serialize type, ...) */
+    int32_t queue_id;
+    int64_t queue_offset;
+    uint32_t msg_num;
+    char msg_id[]; /* NUL-terminated; comma-joined for batches */
+} flush_wait_t;
+
+static void
+reply_flushed(flush_wait_t *fw)
+{
+    rj_broker_t *b = fw->broker;
+    rj_put_status_t status = fw->status;
+    rj_command_t resp = fw->resp_base;
+    char remark[512];
+    rj_command_add_ext_cstr(&resp, "MSG_REGION", b->config.region_id);
+    rj_command_add_ext_cstr(&resp, "TRACE_ON",
+                            RJ_BROKER_CONFIG_LIVE_GET(&b->config, trace_on) ? "true" : "false");
+    rj_send_response_fill(b, &resp, status, fw->msg_id, fw->queue_id, fw->queue_offset, remark,
+                          sizeof(remark));
+    rj_deferred_reply(fw->deferred, &resp);
+    rj_free(fw);
+}
+
+static void
+on_flushed(rj_store_flush_waiter_t *w, rj_put_status_t status)
+{
+    flush_wait_t *fw = w->data;
+    fw->status = status;
+    if (atomic_fetch_add(&fw->arrivals, 1) == 1) {
+        reply_flushed(fw);
+    }
+}
+
+/*
+ * Answers a put result: at once, or when the store's flush callback says so.
+ * `ids` is the msgId text (one id, or the comma-joined batch list).
+ */
+static int
+finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_status_t status,
+           const rj_store_put_result_t *res, const char *ids, int32_t queue_id, flush_wait_t *fw)
+{
+    if (status == RJ_PUT_PUT_OK || status == RJ_PUT_FLUSH_DISK_TIMEOUT ||
+        status == RJ_PUT_FLUSH_SLAVE_TIMEOUT || status == RJ_PUT_SLAVE_NOT_AVAILABLE) {
+        rj_broker_stats_put(&b->stats, res->msg_num ? res->msg_num : 1, (uint64_t)res->wrote_bytes);
+    }
+    if (fw != NULL && res->flush_pending) {
+        /* fw's fields are final: whichever of us and the flush callback comes second replies. */
+        if (atomic_fetch_add(&fw->arrivals, 1) == 1) {
+            reply_flushed(fw);
+        }
+        return 0;
+    }
+    rj_command_t resp;
+    char remark[512];
+    rj_send_response_init(b, cmd, &resp, RJ_RESP_SUCCESS);
+    rj_send_response_fill(b, &resp, status, ids, queue_id, res->queue_offset, remark,
+                          sizeof(remark));
+    if (fw != NULL) {
+        rj_deferred_reply(fw->deferred, &resp);
+        rj_free(fw);
+        return 0;
+    }
+    return rj_request_reply(req, &resp);
+}
+
+/* Prepares the deferred context for a put that may wait for an fsync. */
+static flush_wait_t *
+flush_wait_create(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, size_t ids_len)
+{
+    flush_wait_t *fw = rj_malloc(sizeof(*fw) + ids_len + 1);
+    if (fw == NULL) {
+        return NULL;
+    }
+    fw->deferred = rj_request_defer(req);
+    if (fw->deferred == NULL) {
+        rj_free(fw);
+        return NULL;
+    }
+    fw->broker = b;
+    atomic_init(&fw->arrivals, 0);
+    fw->status = RJ_PUT_PUT_OK;
+    fw->waiter.cb = on_flushed;
+    fw->waiter.data = fw;
+    rj_command_init_response(&fw->resp_base, cmd, RJ_RESP_SUCCESS);
+    fw->msg_id[0] = '\0';
+    return fw;
+}
+
+static bool
+must_wait_flush(rj_broker_t *b, bool wait)
+{
+    return wait && b->store_config.flush_disk_type == RJ_FLUSH_SYNC;
+}
+
+/* ---- single message ------------------------------------------------------------ */
+
+static int
+send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h,
+            const rj_topic_config_t *tc)
+{
+    rj_bytes_t topic = h->topic;
+    int32_t queue_id = h->queue_id < 0 ? random_queue(tc->write_queue_nums) : h->queue_id;
+    char dlq[300];
+    bool to_dlq;
+    if (handle_retry_and_dlq(b, req, cmd, h, &topic, &queue_id, dlq, sizeof(dlq), &to_dlq) != 0) {
+        return 0;
+    }
+    int32_t sys_flag = h->sys_flag;
+    if (tc->filter_type == RJ_TOPIC_FILTER_MULTI_TAG) {
+        sys_flag |= RJ_SYSFLAG_MULTI_TAGS;
+    }
+    rj_bytes_t v;
+    bool wait = true;
+    if (rj_message_properties_get(h->properties, RJ_PROP_WAIT_STORE_MSG_OK, &v)) {
+        wait = rj_bytes_parse_java_bool(v);
+    }
+    int32_t delay = 0;
+    if (!to_dlq && rj_message_properties_get(h->properties, RJ_PROP_DELAY_TIME_LEVEL, &v)) {
+        if (rj_bytes_parse_i32(v, &delay) != 0) {
+            delay = 0;
+        }
+    }
+    if (rj_message_properties_get(h->properties, RJ_PROP_TRANSACTION_PREPARED, &v) &&
+        rj_bytes_parse_java_bool(v) && !(h->reconsume_times > 0 && delay > 0)) {
+        /* Half messages need the transaction service, which this broker does not run. */
+        char remark[200];
+        snprintf(remark, sizeof(remark), "the broker[%s] sending transaction message is forbidden",
+                 b->config.broker_ip1);
+        return reply_error(b, req, cmd, RJ_RESP_NO_PERMISSION, remark);
+    }
+    if (build_properties(b, h->properties, false, &props_buf) != 0) {
+        return RJ_ENOMEM;
+    }
+    rj_store_msg_t msg = {
+        .topic = topic,
+        .queue_id = queue_id,
+        .flag = h->flag,
+        .sys_flag = sys_flag,
+        .born_timestamp = h->born_timestamp,
+        .store_host = b->store_host,
+        .reconsume_times = h->reconsume_times,
+        .body = cmd->body,
+        .properties = rj_buf_view(&props_buf),
+        .delay_level = delay,
+        .wait_store_msg_ok = wait,
+    };
+    rj_msg_host_from_sockaddr(
+        (const struct sockaddr *)rj_connection_peer(rj_request_connection(req)), &msg.born_host);
+    flush_wait_t *fw = NULL;
+    if (must_wait_flush(b, wait)) {
+        fw = flush_wait_create(b, req, cmd, RJ_MSG_ID_MAX_HEX_SIZE);
+        if (fw == NULL) {
+            return RJ_ENOMEM;
+        }
+        fw->queue_id = h->queue_id < 0 ? queue_id : h->queue_id;
+    }
+    rj_store_put_result_t res;
+    memset(&res, 0, sizeof(res));
+    rj_put_status_t st = rj_store_put(b->store, &msg, fw ? &fw->waiter : NULL, &res);
+    /* Response queueId is the one the producer asked for (or the random pick), not the DLQ's. */
+    int32_t resp_qid = to_dlq ? queue_id : (h->queue_id < 0 ? queue_id : h->queue_id);
+    if (fw != NULL) {
+        memcpy(fw->msg_id, res.msg_id, sizeof(res.msg_id));
+        fw->queue_id = resp_qid;
+        fw->queue_offset = res.queue_offset;
+    }
+    return finish_put(b, req, cmd, st, &res, res.msg_id, resp_qid, fw);
+}
+
+/* ---- batch ---------------------------------------------------------------------- */
+
+static int
+send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h,
+           const rj_topic_config_t *tc)
+{
+    int32_t queue_id = h->queue_id < 0 ? random_queue(tc->write_queue_nums) : h->queue_id;
+    int32_t sys_flag = h->sys_flag;
+    if (tc->filter_type == RJ_TOPIC_FILTER_MULTI_TAG) {
+        sys_flag |= RJ_SYSFLAG_MULTI_TAGS;
+    }
+    rj_bytes_t v;
+    int32_t delay = 0;
+    if (rj_message_properties_get(h->properties, RJ_PROP_DELAY_TIME_LEVEL, &v) &&
+        rj_bytes_parse_i32(v, &delay) == 0 && delay > 0) {
+        return reply_error(b, req, cmd, RJ_RESP_MESSAGE_ILLEGAL,
+                           "the message is illegal, maybe msg body or properties length not "
+                           "matched. batch messages cannot be delayed.");
+    }
+    bool wait = true;
+    if (rj_message_properties_get(h->properties, RJ_PROP_WAIT_STORE_MSG_OK, &v)) {
+        wait = rj_bytes_parse_java_bool(v);
+    }
+    /* Count the inner messages to size the offset array; a malformed body is illegal. */
+    size_t count = 0;
+    for (size_t pos = 0; pos < cmd->body.len;) {
+        rj_message_batch_item_t item;
+        int n = rj_message_batch_item_decode(cmd->body.data + pos, cmd->body.len - pos, &item);
+        if (n <= 0) {
+            return reply_error(b, req, cmd, RJ_RESP_MESSAGE_ILLEGAL,
+                               "the message is illegal, maybe msg body or properties length not "
+                               "matched.");
+        }
+        pos += (size_t)n;
+        count++;
+    }
+    if (count == 0) {
+        return reply_error(b, req, cmd, RJ_RESP_MESSAGE_ILLEGAL,
+                           "the message is illegal, batch body is empty.");
+    }
+    if (build_properties(b, h->properties, true, &props_buf) != 0) {
+        return RJ_ENOMEM;
+    }
+    int64_t stack_offsets[BATCH_IDS_ON_STACK];
+    int64_t *offsets =
+        count <= BATCH_IDS_ON_STACK ? stack_offsets : rj_malloc(count * sizeof(int64_t));
+    if (offsets == NULL) {
+        return RJ_ENOMEM;
+    }
+    rj_store_batch_t batch = {
+        .topic = h->topic,
+        .queue_id = queue_id,
+        .sys_flag = sys_flag,
+        .born_timestamp = h->born_timestamp,
+        .store_host = b->store_host,
+        .reconsume_times = h->reconsume_times,
+        .body = cmd->body,
+        .properties = rj_buf_view(&props_buf),
+        .wait_store_msg_ok = wait,
+        .phy_offsets_out = offsets,
+        .phy_offsets_cap = count,
+    };
+    rj_msg_host_from_sockaddr(
+        (const struct sockaddr *)rj_connection_peer(rj_request_connection(req)), &batch.born_host);
+    flush_wait_t *fw = NULL;
+    size_t ids_cap = count * RJ_MSG_ID_MAX_HEX_SIZE;
+    if (must_wait_flush(b, wait)) {
+        fw = flush_wait_create(b, req, cmd, ids_cap);
+        if (fw == NULL) {
+            if (offsets != stack_offsets) {
+                rj_free(offsets);
+            }
+            return RJ_ENOMEM;
+        }
+    }
+    rj_store_put_result_t res;
+    memset(&res, 0, sizeof(res));
+    rj_put_status_t st = rj_store_put_batch(b->store, &batch, fw ? &fw->waiter : NULL, &res);
+    rj_buf_reset(&ids_buf);
+    uint32_t n = res.msg_num > 0 ? (uint32_t)res.msg_num : (uint32_t)count;
+    for (uint32_t i = 0; i < n && i < count; i++) {
+        char id[RJ_MSG_ID_MAX_HEX_SIZE];
+        rj_message_id_encode(&b->store_host, offsets[i], id, sizeof(id));
+        if (i > 0) {
+            rj_buf_append_u8(&ids_buf, ',');
+        }
+        rj_buf_append_cstr(&ids_buf, id);
+    }
+    if (offsets != stack_offsets) {
+        rj_free(offsets);
+    }
+    if (rj_buf_terminate(&ids_buf) != 0) {
+        return RJ_ENOMEM;
+    }
+    if (fw != NULL) {
+        fw->queue_id = queue_id;
+        fw->queue_offset = res.queue_offset;
+        memcpy(fw->msg_id, ids_buf.data, ids_buf.len + 1);
+    }
+    return finish_put(b, req, cmd, st, &res, (const char *)ids_buf.data, queue_id, fw);
+}
+
+/* ---- entry point ---------------------------------------------------------------- */
+
+static int
+send_process(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h)
+{
+    int64_t start = RJ_BROKER_CONFIG_LIVE_GET(&b->config, start_accept_send_request_time_stamp);
+    if (start > 0 && rj_clock_wall_ms() < start) {
+        char remark[128], when[64];
+        time_t secs = (time_t)(start / 1000);
+        struct tm tm;
+        localtime_r(&secs, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(remark, sizeof(remark), "broker unable to service, until %s,%03d", when,
+                 (int)(start % 1000));
+        return reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
+    }
+    rj_topic_config_t tc;
+    if (msg_check(b, req, cmd, h, &tc) != 0) {
+        return 0;
+    }
+    return h->batch ? send_batch(b, req, cmd, h, &tc) : send_single(b, req, cmd, h, &tc);
+}
+
+static int
+handle_send(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_send_header_t h;
+    rj_header_reader_t rd;
+    if (parse_header(cmd, &h, &rd) != 0) {
+        return rj_header_reply_error(&rd, req);
+    }
+    return send_process(b, req, cmd, &h);
+}
+
+static const rj_broker_handler_t handlers[] = {
+    {RJ_REQ_SEND_MESSAGE, RJ_DISPATCH_INLINE, handle_send},
+    {RJ_REQ_SEND_MESSAGE_V2, RJ_DISPATCH_INLINE, handle_send},
+    {RJ_REQ_SEND_BATCH_MESSAGE, RJ_DISPATCH_INLINE, handle_send},
+};
+
+const rj_broker_processor_t rj_processor_send = {
+    .name = "send",
+    .handlers = handlers,
+    .nhandlers = sizeof(handlers) / sizeof(handlers[0]),
+};
