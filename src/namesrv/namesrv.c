@@ -187,7 +187,7 @@ rj_namesrv_scan(rj_namesrv_t *ns)
 {
     rj_expired_broker_t *gone = NULL;
     size_t n = 0;
-    rj_route_table_scan_expired(ns->routes, rj_clock_wall_ms(), &gone, &n);
+    rj_route_table_scan_expired(ns->routes, rj_clock_mono_ms(), &gone, &n);
     for (size_t i = 0; i < n; i++) {
         uint64_t id = gone[i].conn_id;
         pthread_mutex_lock(&ns->conns_lock);

@@ -102,7 +102,7 @@ handle_register_broker(rj_request_t *req, const rj_command_t *cmd, void *arg)
         .broker_id = bi.id,
         .conn_id = rj_connection_id(conn),
         .heartbeat_timeout_ms = hb_timeout,
-        .now_ms = rj_clock_wall_ms(),
+        .now_ms = rj_clock_mono_ms(),
     };
     rj_register_result_t result;
     rc = rj_route_table_register(ns->routes, &reg, &body, &result);
@@ -153,7 +153,7 @@ handle_query_data_version(rj_request_t *req, const rj_command_t *cmd, void *arg)
                                 "QUERY_DATA_VERSION needs a DataVersion JSON body", NULL, true);
     }
     bool changed, has_stored;
-    rj_route_table_query_data_version(ns->routes, bi.addr, &dv, rj_clock_wall_ms(), &changed,
+    rj_route_table_query_data_version(ns->routes, bi.addr, &dv, rj_clock_mono_ms(), &changed,
                                       &stored, &has_stored);
     rj_buf_t body = RJ_BUF_INIT;
     if (has_stored) {

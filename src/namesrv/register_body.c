@@ -63,6 +63,22 @@ is_clean_string(const json_t *v)
     return json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v);
 }
 
+/*
+ * rj_json_as_int() with reals outside the int64 range refused first: the cast
+ * of such a double is undefined behaviour, and bodies come from the network.
+ */
+static bool
+as_i64(const json_t *v, int64_t *out)
+{
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!(d > -9.2e18 && d < 9.2e18)) {
+            return false;
+        }
+    }
+    return rj_json_as_int(v, out);
+}
+
 static bool
 get_i32(const json_t *obj, const char *key, int32_t def, int32_t *out)
 {
@@ -72,7 +88,7 @@ get_i32(const json_t *obj, const char *key, int32_t def, int32_t *out)
         *out = def;
         return true;
     }
-    if (!rj_json_as_int(v, &x) || x < INT32_MIN || x > INT32_MAX) {
+    if (!as_i64(v, &x) || x < INT32_MIN || x > INT32_MAX) {
         return false;
     }
     *out = (int32_t)x;
@@ -92,8 +108,8 @@ data_version_from_json(const json_t *v, rj_data_version_t *out)
     }
     const json_t *c = json_object_get(v, "counter");
     const json_t *t = json_object_get(v, "timestamp");
-    if ((c != NULL && !json_is_null(c) && !rj_json_as_int(c, &out->counter)) ||
-        (t != NULL && !json_is_null(t) && !rj_json_as_int(t, &out->timestamp))) {
+    if ((c != NULL && !json_is_null(c) && !as_i64(c, &out->counter)) ||
+        (t != NULL && !json_is_null(t) && !as_i64(t, &out->timestamp))) {
         return RJ_EMALFORMED;
     }
     return 0;

@@ -15,7 +15,8 @@
  *
  * Connections are identified by an opaque non-zero `conn_id` chosen by the
  * caller (the remoting layer's connection id); the table only compares them.
- * Time is passed in by the caller (wall-clock ms) so tests need no sleeping.
+ * Time is passed in by the caller (ms of a clock that only moves forward; the
+ * name server uses the monotonic clock) so tests need no sleeping.
  *
  * JSON bodies are produced in the dialects Java peers expect (requests.md §A3,
  * §A4, §F): see rj_route_table_route_json() and rj_route_table_cluster_info_json().
@@ -53,7 +54,7 @@ typedef struct {
     int64_t broker_id;
     uint64_t conn_id;             /* connection the registration came on; 0 = none */
     int64_t heartbeat_timeout_ms; /* 5.x per-broker expiry; <= 0: the table's default */
-    int64_t now_ms;               /* wall clock */
+    int64_t now_ms;               /* monotonic clock */
 } rj_broker_registration_t;
 
 /* What a slave learns from its registration: its master's HA and remoting address. */

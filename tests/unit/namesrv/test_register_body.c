@@ -127,6 +127,9 @@ test_rejects_malformed_json_bodies(void **state)
         "{\"filterServerList\":{}}",
         "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":{\"t\":5}}}",
         "{\"topicConfigSerializeWrapper\":5}",
+        /* Reals beyond int64: converting them would be undefined behaviour. */
+        "{\"topicConfigSerializeWrapper\":{\"dataVersion\":{\"timestamp\":1.7e129}}}",
+        "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":{\"t\":{\"perm\":-1e300}}}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         rj_register_body_t b;
