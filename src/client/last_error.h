@@ -6,6 +6,8 @@
 #ifndef RJ_CLIENT_LAST_ERROR_H
 #define RJ_CLIENT_LAST_ERROR_H
 
+#include "ramjet/log.h"
+
 /*
  * Records a failure text for the calling thread and returns `status`, so
  * callers can write `return rj_client_fail(RJ_EINVAL, "topic is blank")`.
