@@ -1,0 +1,134 @@
+/*
+ * Allocator thread (RocketMQ's AllocateMappedFileService, plus pre-faulting):
+ * keeps the next commit-log segment created, space-reserved and mapped before
+ * the writer needs it, and keeps RJ_PREFAULT_WINDOW bytes ahead of the write
+ * position write-faulted (MADV_POPULATE_WRITE), so the append path neither
+ * creates files nor takes page faults. Only a window is faulted, not the whole
+ * segment: faulting a 1 GiB segment at once would hold 1 GiB of page cache
+ * and could write zeros back to disk before the writer overwrote them.
+ */
+#include "store/store_internal.h"
+
+#include "common/log.h"
+#include "ramjet/status.h"
+
+/* Faulted per madvise call, so the writer sees progress early. */
+#define PREFAULT_CHUNK (1u << 20)
+
+static size_t
+window(rj_store_t *s)
+{
+    return (size_t)s->cl_file_size < RJ_PREFAULT_WINDOW ? (size_t)s->cl_file_size
+                                                        : RJ_PREFAULT_WINDOW;
+}
+
+/* Faults the last segment up to its write position + window. Returns true if work was left. */
+static bool
+prefault_current(rj_store_t *s)
+{
+    rj_mapped_file_t *mf = rj_mfq_last(&s->cl);
+    if (mf == NULL) {
+        return false;
+    }
+    size_t target = (size_t)rj_mapped_file_wrote(mf) + window(s);
+    if (target > mf->size) {
+        target = mf->size;
+    }
+    int rc = 0;
+    while (rc == 0 && (size_t)atomic_load(&mf->prefault_pos) < target &&
+           !atomic_load(&s->stop_threads)) {
+        size_t step = (size_t)atomic_load(&mf->prefault_pos) + PREFAULT_CHUNK;
+        rc = rj_mapped_file_prefault(mf, step < target ? step : target);
+    }
+    if (rc != 0) {
+        rj_log_ratelimited(10000, RJ_LOG_ERROR, rc, "pre-fault of %s failed", mf->path);
+    }
+    rj_mapped_file_release(mf);
+    return false;
+}
+
+static void
+prepare_next(rj_store_t *s)
+{
+    pthread_mutex_lock(&s->alloc_mu);
+    bool have = s->prepared != NULL;
+    pthread_mutex_unlock(&s->alloc_mu);
+    if (have) {
+        return;
+    }
+    rj_mapped_file_t *last = rj_mfq_last(&s->cl);
+    int64_t from = 0;
+    if (last != NULL) {
+        from = last->from_offset + s->cl_file_size;
+        rj_mapped_file_release(last);
+    } else {
+        return; /* the first segment is created by recovery or the first put */
+    }
+    rj_mapped_file_t *mf;
+    int rc = rj_mfq_prepare_file(&s->cl, from, &mf);
+    if (rc != 0) {
+        pthread_mutex_lock(&s->alloc_mu);
+        bool first = s->prepared_error == 0;
+        s->prepared_error = rc;
+        pthread_mutex_unlock(&s->alloc_mu);
+        if (first) {
+            rj_log(RJ_LOG_ERROR, rc, "cannot prepare commit log segment at %lld", (long long)from);
+        }
+        return;
+    }
+    size_t w = window(s);
+    for (size_t at = 0; at < w && rc == 0; at += PREFAULT_CHUNK) {
+        rc = rj_mapped_file_prefault(mf, at + PREFAULT_CHUNK < w ? at + PREFAULT_CHUNK : w);
+    }
+    pthread_mutex_lock(&s->alloc_mu);
+    s->prepared_error = 0;
+    if (s->prepared == NULL) {
+        s->prepared = mf;
+        mf = NULL;
+    }
+    pthread_mutex_unlock(&s->alloc_mu);
+    if (mf != NULL) {
+        rj_mfq_discard_prepared(&s->cl, mf);
+    }
+}
+
+static void *
+alloc_main(void *arg)
+{
+    rj_store_t *s = arg;
+    rj_log_set_thread_name("AllocMappedFile");
+    while (!atomic_load(&s->stop_threads)) {
+        prefault_current(s);
+        prepare_next(s);
+        rj_waker_wait(&s->alloc_waker, 100, NULL, NULL);
+    }
+    return NULL;
+}
+
+void
+rj_prefault_kick(rj_store_t *s)
+{
+    rj_waker_wake(&s->alloc_waker);
+}
+
+int
+rj_prefault_start(rj_store_t *s)
+{
+    int rc = pthread_create(&s->alloc_thread, NULL, alloc_main, s);
+    return rc == 0 ? 0 : -rc;
+}
+
+void
+rj_prefault_stop(rj_store_t *s)
+{
+    rj_waker_wake_force(&s->alloc_waker);
+    pthread_join(s->alloc_thread, NULL);
+    pthread_mutex_lock(&s->alloc_mu);
+    rj_mapped_file_t *mf = s->prepared;
+    s->prepared = NULL;
+    pthread_mutex_unlock(&s->alloc_mu);
+    if (mf != NULL) {
+        /* Never appended: delete it, so a restart does not load an empty segment. */
+        rj_mfq_discard_prepared(&s->cl, mf);
+    }
+}
