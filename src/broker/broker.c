@@ -340,6 +340,14 @@ int
 rj_broker_start(rj_broker_t *b)
 {
     int rc;
+    char *config_dir = config_path(b, "");
+    rc = config_dir ? rj_fs_mkdirs(config_dir, 0755) : RJ_ENOMEM;
+    rj_free(config_dir);
+    if (rc != 0) {
+        rj_log(RJ_LOG_ERROR, rc, "cannot create the config directory under %s",
+               b->store_config.store_path_root_dir);
+        return rc;
+    }
     if ((rc = rj_topic_manager_load(b->topics)) != 0 ||
         (rc = rj_group_manager_load(b->groups)) != 0 ||
         (rc = rj_offset_manager_load(b->offsets)) != 0) {

@@ -152,7 +152,7 @@ offset_moved_event(rj_broker_t *b, const pull_header_t *h, int64_t new_offset)
         };
         rj_store_put_result_t res;
         rj_put_status_t st = rj_store_put(b->store, &msg, NULL, &res);
-        if (st != RJ_PUT_PUT_OK) {
+        if (st != RJ_PUT_OK) {
             rj_log_ratelimited(1000, RJ_LOG_WARN, 0, "generateOffsetMovedEvent: %s",
                                rj_put_status_name(st));
         }

@@ -122,7 +122,7 @@ rj_send_response_fill(rj_broker_t *b, rj_command_t *resp, rj_put_status_t status
     bool ok = false;
     remark[0] = '\0';
     switch (status) {
-    case RJ_PUT_PUT_OK:
+    case RJ_PUT_OK:
         resp->code = RJ_RESP_SUCCESS;
         ok = true;
         break;
@@ -412,7 +412,7 @@ static int
 finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_status_t status,
            const rj_store_put_result_t *res, const char *ids, int32_t queue_id, flush_wait_t *fw)
 {
-    if (status == RJ_PUT_PUT_OK || status == RJ_PUT_FLUSH_DISK_TIMEOUT ||
+    if (status == RJ_PUT_OK || status == RJ_PUT_FLUSH_DISK_TIMEOUT ||
         status == RJ_PUT_FLUSH_SLAVE_TIMEOUT || status == RJ_PUT_SLAVE_NOT_AVAILABLE) {
         rj_broker_stats_put(&b->stats, res->msg_num ? res->msg_num : 1, (uint64_t)res->wrote_bytes);
     }
@@ -451,7 +451,7 @@ flush_wait_create(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, si
     }
     fw->broker = b;
     atomic_init(&fw->arrivals, 0);
-    fw->status = RJ_PUT_PUT_OK;
+    fw->status = RJ_PUT_OK;
     fw->waiter.cb = on_flushed;
     fw->waiter.data = fw;
     rj_command_init_response(&fw->resp_base, cmd, RJ_RESP_SUCCESS);

@@ -70,6 +70,9 @@ has_tag(const rj_subscription_t *s, rj_bytes_t tag)
 static void
 sort_codes(rj_subscription_t *s)
 {
+    if (s->ncodes == 0) {
+        return;
+    }
     qsort(s->codes, (size_t)s->ncodes, sizeof(int32_t), cmp_i32);
     int32_t n = 0;
     for (int32_t i = 0; i < s->ncodes; i++) {
