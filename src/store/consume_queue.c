@@ -150,9 +150,6 @@ rj_consume_queue_recover(rj_consume_queue_t *cq)
                     prev_end = u.phy_offset + u.size;
                     max_phy = prev_end;
                 }
-            } else if (ok && prev_end >= 0) {
-                /* Blank fill only ever precedes the first real unit. */
-                ok = false;
             }
             if (!ok) {
                 invalid = u.phy_offset != 0 || u.size != 0 || u.tags_code != 0;

@@ -197,6 +197,12 @@ open_file_locked(rj_mapped_file_queue_t *q, int64_t from_offset, unsigned flags,
     return 0;
 }
 
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int
 rj_mfq_load(rj_mapped_file_queue_t *q)
 {
@@ -234,7 +240,7 @@ rj_mfq_load(rj_mapped_file_queue_t *q)
     }
     closedir(d);
     if (rc == 0 && n > 0) {
-        qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
+        qsort(names, n, sizeof(*names), cmp_names);
     }
     pthread_mutex_lock(&q->lock);
     for (size_t i = 0; rc == 0 && i < n; i++) {
