@@ -78,6 +78,12 @@ test_kv_codes_and_restart(void **state)
     rj_buf_terminate(&file);
     assert_string_equal((char *)file.data, "{\"configTable\":{\"it-ns\":{\"k1\":\"v1\"}}}");
     rj_buf_cleanup(&file);
+    /* The log file is where logDir says, with the boot line. */
+    snprintf(path, sizeof(path), "%s/logs/namesrv.log", rj_daemon_dir(d));
+    assert_int_equal(rj_fs_read_file(path, &file), 0);
+    rj_buf_terminate(&file);
+    assert_non_null(strstr((char *)file.data, "The Name Server boot success"));
+    rj_buf_cleanup(&file);
 
     /* SIGTERM: clean exit 0; then the KV config is back after a restart. */
     int status = -1;
