@@ -19,6 +19,12 @@
 #include <stdint.h>
 #include <uv.h>
 
+/*
+ * container_of through void *, so clang's -Wcast-align accepts it (the member
+ * address came from the containing object, whose alignment it has).
+ */
+#define RJ_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
 typedef struct rj_io_loop rj_io_loop_t;
 typedef struct rj_loop_msg rj_loop_msg_t;
 typedef struct rj_connection rj_connection_t;

@@ -169,9 +169,9 @@ format_addr(const struct sockaddr_storage *ss, char *buf, size_t size)
 static void
 on_connection(uv_stream_t *server, int status)
 {
-    listener_t *l = rj_container_of(server, listener_t, tcp);
+    listener_t *l = RJ_CONTAINER_OF(server, listener_t, tcp);
     rj_server_t *srv = l->srv;
-    rj_io_loop_t *loop = rj_container_of(server->loop, rj_io_loop_t, uv);
+    rj_io_loop_t *loop = RJ_CONTAINER_OF(server->loop, rj_io_loop_t, uv);
     if (status < 0) {
         rj_log_ratelimited(10000, RJ_LOG_WARN, status, "remoting: %s accept failed", srv->name);
         return;
