@@ -28,6 +28,7 @@
 #include "remoting/mq_version.h"
 #include "remoting/response_code.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +40,48 @@
 #define DLQ_NUMS_PER_GROUP 1
 #define BATCH_IDS_ON_STACK 64
 
-/* Per-thread buffers: the send path reuses them and stops allocating once warm. */
-static _Thread_local rj_buf_t props_buf;
-static _Thread_local rj_buf_t ids_buf;
+/*
+ * Per-thread scratch buffers: the send path reuses them and stops allocating
+ * once warm. They live in a pthread key so that they are freed when an I/O
+ * thread exits.
+ */
+typedef struct {
+    rj_buf_t props;
+    rj_buf_t ids;
+} scratch_t;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void
+scratch_free(void *p)
+{
+    scratch_t *s = p;
+    rj_buf_cleanup(&s->props);
+    rj_buf_cleanup(&s->ids);
+    rj_free(s);
+}
+
+static void
+scratch_key_create(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static scratch_t *
+scratch(void)
+{
+    pthread_once(&scratch_once, scratch_key_create);
+    scratch_t *s = pthread_getspecific(scratch_key);
+    if (s == NULL) {
+        s = rj_calloc(1, sizeof(*s));
+        if (s != NULL && pthread_setspecific(scratch_key, s) != 0) {
+            rj_free(s);
+            s = NULL;
+        }
+    }
+    return s;
+}
 
 /* ---- request header --------------------------------------------------------- */
 
@@ -501,7 +541,8 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
                  b->config.broker_ip1);
         return reply_error(b, req, cmd, RJ_RESP_NO_PERMISSION, remark);
     }
-    if (build_properties(b, h->properties, false, &props_buf) != 0) {
+    scratch_t *sc = scratch();
+    if (sc == NULL || build_properties(b, h->properties, false, &sc->props) != 0) {
         return RJ_ENOMEM;
     }
     rj_store_msg_t msg = {
@@ -513,7 +554,7 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
         .store_host = b->store_host,
         .reconsume_times = h->reconsume_times,
         .body = cmd->body,
-        .properties = rj_buf_view(&props_buf),
+        .properties = rj_buf_view(&sc->props),
         .delay_level = delay,
         .wait_store_msg_ok = wait,
     };
@@ -580,7 +621,8 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
         return reply_error(b, req, cmd, RJ_RESP_MESSAGE_ILLEGAL,
                            "the message is illegal, batch body is empty.");
     }
-    if (build_properties(b, h->properties, true, &props_buf) != 0) {
+    scratch_t *sc = scratch();
+    if (sc == NULL || build_properties(b, h->properties, true, &sc->props) != 0) {
         return RJ_ENOMEM;
     }
     int64_t stack_offsets[BATCH_IDS_ON_STACK];
@@ -597,7 +639,7 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
         .store_host = b->store_host,
         .reconsume_times = h->reconsume_times,
         .body = cmd->body,
-        .properties = rj_buf_view(&props_buf),
+        .properties = rj_buf_view(&sc->props),
         .wait_store_msg_ok = wait,
         .phy_offsets_out = offsets,
         .phy_offsets_cap = count,
@@ -618,28 +660,28 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
     rj_store_put_result_t res;
     memset(&res, 0, sizeof(res));
     rj_put_status_t st = rj_store_put_batch(b->store, &batch, fw ? &fw->waiter : NULL, &res);
-    rj_buf_reset(&ids_buf);
+    rj_buf_reset(&sc->ids);
     uint32_t n = res.msg_num > 0 ? (uint32_t)res.msg_num : (uint32_t)count;
     for (uint32_t i = 0; i < n && i < count; i++) {
         char id[RJ_MSG_ID_MAX_HEX_SIZE];
         rj_message_id_encode(&b->store_host, offsets[i], id, sizeof(id));
         if (i > 0) {
-            rj_buf_append_u8(&ids_buf, ',');
+            rj_buf_append_u8(&sc->ids, ',');
         }
-        rj_buf_append_cstr(&ids_buf, id);
+        rj_buf_append_cstr(&sc->ids, id);
     }
     if (offsets != stack_offsets) {
         rj_free(offsets);
     }
-    if (rj_buf_terminate(&ids_buf) != 0) {
+    if (rj_buf_terminate(&sc->ids) != 0) {
         return RJ_ENOMEM;
     }
     if (fw != NULL) {
         fw->queue_id = queue_id;
         fw->queue_offset = res.queue_offset;
-        memcpy(fw->msg_id, ids_buf.data, ids_buf.len + 1);
+        memcpy(fw->msg_id, sc->ids.data, sc->ids.len + 1);
     }
-    return finish_put(b, req, cmd, st, &res, (const char *)ids_buf.data, queue_id, fw);
+    return finish_put(b, req, cmd, st, &res, (const char *)sc->ids.data, queue_id, fw);
 }
 
 /* ---- entry point ---------------------------------------------------------------- */
