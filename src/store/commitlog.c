@@ -160,35 +160,52 @@ rj_commitlog_max_offset(rj_store_t *s)
     return rj_mfq_max_offset(&s->cl);
 }
 
+/*
+ * Drops a prepared segment that will not be used. Its file is deleted unless
+ * the queue already holds a file at that offset (then it is the same file).
+ * alloc_mu held.
+ */
+static void
+drop_prepared_locked(rj_store_t *s)
+{
+    rj_mapped_file_t *mf = s->prepared;
+    s->prepared = NULL;
+    if (mf == NULL) {
+        return;
+    }
+    int64_t idx = mf->from_offset / s->cl_file_size;
+    bool installed = !rj_mfq_is_empty(&s->cl) && idx >= rj_mfq_first_idx(&s->cl) &&
+                     idx <= rj_mfq_last_idx(&s->cl);
+    rj_mapped_file_destroy(mf, !installed);
+}
+
 rj_mapped_file_t *
 rj_commitlog_next_segment(rj_store_t *s, int64_t from_offset, int *err)
 {
     rj_mapped_file_t *mf = NULL;
+    int rc = 0;
     *err = 0;
+    /* Creation and installation both happen under alloc_mu, so the allocator never
+     * prepares a file the writer is creating or has just installed. */
     pthread_mutex_lock(&s->alloc_mu);
-    if (s->prepared != NULL) {
-        if (s->prepared->from_offset == from_offset) {
-            mf = s->prepared;
-        } else {
-            rj_mfq_discard_prepared(&s->cl, s->prepared);
-        }
+    if (s->prepared != NULL && s->prepared->from_offset == from_offset) {
+        mf = s->prepared;
         s->prepared = NULL;
+    } else {
+        drop_prepared_locked(s);
+        rj_log(RJ_LOG_WARN, 0,
+               "commit log segment at %lld not prepared in time: creating it on the append path",
+               (long long)from_offset);
+        rc = rj_mfq_prepare_file(&s->cl, from_offset, &mf);
+    }
+    if (rc == 0) {
+        rc = rj_mfq_append_file(&s->cl, mf);
+        if (rc != 0) {
+            rj_mfq_discard_prepared(&s->cl, mf);
+        }
     }
     pthread_mutex_unlock(&s->alloc_mu);
-    if (mf == NULL) {
-        rj_log(RJ_LOG_WARN, 0,
-               "commit log segment at %lld not prepared in time: creating it on "
-               "the append path",
-               (long long)from_offset);
-        int rc = rj_mfq_prepare_file(&s->cl, from_offset, &mf);
-        if (rc != 0) {
-            *err = rc;
-            return NULL;
-        }
-    }
-    int rc = rj_mfq_append_file(&s->cl, mf);
     if (rc != 0) {
-        rj_mfq_discard_prepared(&s->cl, mf);
         *err = rc;
         return NULL;
     }

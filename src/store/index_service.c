@@ -12,6 +12,8 @@
 #include "ramjet/status.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -68,6 +70,28 @@ push_file_locked(rj_index_service_t *s, rj_index_file_t *f)
     return 0;
 }
 
+/* True when the file's header is absent or all zero. */
+static bool
+header_unwritten(const char *path)
+{
+    uint8_t h[RJ_INDEX_HEADER_SIZE];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = pread(fd, h, sizeof(h), 0);
+    close(fd);
+    if (n < (ssize_t)sizeof(h)) {
+        return true;
+    }
+    for (size_t i = 0; i < sizeof(h); i++) {
+        if (h[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int
 cmp_names(const void *a, const void *b)
 {
@@ -118,8 +142,17 @@ rj_index_service_load(rj_index_service_t *s)
         }
         int lrc = rj_index_file_load(f, path, s->slots, s->nums);
         if (lrc != 0) {
-            rj_log(RJ_LOG_ERROR, lrc, "index file %s not loaded", path);
             rj_free(f);
+            struct stat st;
+            if (stat(path, &st) == 0 &&
+                (size_t)st.st_size < rj_index_file_size(s->slots, s->nums) &&
+                header_unwritten(path)) {
+                rj_log(RJ_LOG_WARN, 0, "index file %s was being created: deleted", path);
+                unlink(path);
+            } else {
+                rj_log(RJ_LOG_ERROR, lrc, "index file %s not loaded (another index geometry?)",
+                       path);
+            }
             continue;
         }
         pthread_rwlock_wrlock(&s->lock);

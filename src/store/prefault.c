@@ -51,23 +51,20 @@ static void
 prepare_next(rj_store_t *s)
 {
     pthread_mutex_lock(&s->alloc_mu);
-    bool have = s->prepared != NULL;
-    pthread_mutex_unlock(&s->alloc_mu);
-    if (have) {
+    if (s->prepared != NULL || atomic_load(&s->stop_threads)) {
+        pthread_mutex_unlock(&s->alloc_mu);
         return;
     }
+    /* The writer installs segments under alloc_mu too: `last` cannot move here. */
     rj_mapped_file_t *last = rj_mfq_last(&s->cl);
     int64_t from = 0;
     if (last != NULL) {
         from = last->from_offset + s->cl_file_size;
         rj_mapped_file_release(last);
-    } else {
-        return; /* the first segment is created by recovery or the first put */
     }
     rj_mapped_file_t *mf;
     int rc = rj_mfq_prepare_file(&s->cl, from, &mf);
     if (rc != 0) {
-        pthread_mutex_lock(&s->alloc_mu);
         bool first = s->prepared_error == 0;
         s->prepared_error = rc;
         pthread_mutex_unlock(&s->alloc_mu);
@@ -76,20 +73,17 @@ prepare_next(rj_store_t *s)
         }
         return;
     }
+    s->prepared_error = 0;
+    s->prepared = mf;
+    /* Hold it while faulting: the writer may take and use it meanwhile. */
+    rj_mapped_file_retain(mf);
+    pthread_mutex_unlock(&s->alloc_mu);
     size_t w = window(s);
-    for (size_t at = 0; at < w && rc == 0; at += PREFAULT_CHUNK) {
+    rc = 0;
+    for (size_t at = 0; at < w && rc == 0 && !atomic_load(&s->stop_threads); at += PREFAULT_CHUNK) {
         rc = rj_mapped_file_prefault(mf, at + PREFAULT_CHUNK < w ? at + PREFAULT_CHUNK : w);
     }
-    pthread_mutex_lock(&s->alloc_mu);
-    s->prepared_error = 0;
-    if (s->prepared == NULL) {
-        s->prepared = mf;
-        mf = NULL;
-    }
-    pthread_mutex_unlock(&s->alloc_mu);
-    if (mf != NULL) {
-        rj_mfq_discard_prepared(&s->cl, mf);
-    }
+    rj_mapped_file_release(mf);
 }
 
 static void *
@@ -129,6 +123,6 @@ rj_prefault_stop(rj_store_t *s)
     pthread_mutex_unlock(&s->alloc_mu);
     if (mf != NULL) {
         /* Never appended: delete it, so a restart does not load an empty segment. */
-        rj_mfq_discard_prepared(&s->cl, mf);
+        rj_mapped_file_destroy(mf, true);
     }
 }

@@ -184,7 +184,7 @@ rj_recovery_run(rj_store_t *s)
     rj_checkpoint_values_t cp;
     rj_checkpoint_read(&s->checkpoint, &cp);
     bool abnormal = !s->last_exit_ok;
-    if (!s->checkpoint.existed) {
+    if (!s->checkpoint.existed && !rj_mfq_is_empty(&s->cl)) {
         rj_log(RJ_LOG_WARN, 0, "checkpoint file %s is missing: created%s", s->checkpoint_path,
                abnormal ? "; crash recovery will validate the commit log from its first segment"
                         : "");
@@ -240,12 +240,14 @@ rj_recovery_run(rj_store_t *s)
         scan_result_t r;
         scan_commit_log(s, idx, &r);
         end = r.end;
-        if (r.reason != NULL) {
+        if (r.reason != NULL && r.dropped_valid > 0) {
             rj_log(RJ_LOG_WARN, 0,
-                   "commit log: %s at offset %lld: truncated there%s (%lld records after it "
-                   "look valid and are dropped)",
-                   r.reason, (long long)end, r.dropped_valid > 0 ? "" : " (torn tail)",
-                   (long long)r.dropped_valid);
+                   "commit log: %s at offset %lld: truncated there (%lld records after it look "
+                   "valid and are dropped)",
+                   r.reason, (long long)end, (long long)r.dropped_valid);
+        } else if (r.reason != NULL) {
+            rj_log(RJ_LOG_WARN, 0, "commit log: %s at offset %lld: torn tail truncated there",
+                   r.reason, (long long)end);
         }
         rj_log(RJ_LOG_INFO, 0, "commit log: %lld records valid from offset %lld to %lld",
                (long long)r.records, (long long)scan_start, (long long)end);

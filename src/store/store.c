@@ -112,40 +112,102 @@ take_lock(rj_store_t *s)
     return 0;
 }
 
-/* A cut last commit-log segment is extended back to full size; data past the cut is lost. */
 static int
-extend_short_last_segment(rj_store_t *s)
+cmp_names(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* True when the file is missing, empty, or starts with 8 zero bytes (never written). */
+static bool
+segment_unwritten(const char *path, off_t size)
+{
+    if (size < 8) {
+        return true;
+    }
+    uint8_t head[8] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    bool zero = pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+                memcmp(head, "\0\0\0\0\0\0\0\0", 8) == 0;
+    close(fd);
+    return zero;
+}
+
+/*
+ * Repairs what a crash can leave in the commit-log directory before it is
+ * loaded: a segment the allocator was still creating (short and never
+ * written) is deleted; a last segment cut short is extended with zeros
+ * (recovery then ends the log at the cut). A short segment followed by written
+ * ones is real damage: the load will refuse it.
+ */
+static int
+repair_commit_log_files(rj_store_t *s)
 {
     DIR *d = opendir(s->commit_log_dir);
     if (d == NULL) {
         return 0;
     }
-    char last[32] = "";
+    char(*names)[21] = NULL;
+    size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strlen(e->d_name) == 20 && strspn(e->d_name, "0123456789") == 20 &&
-            strcmp(e->d_name, last) > 0) {
-            memcpy(last, e->d_name, 21);
+        if (strlen(e->d_name) != 20 || strspn(e->d_name, "0123456789") != 20) {
+            continue;
         }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char(*nn)[21] = rj_realloc(names, cap * sizeof(*names));
+            if (nn == NULL) {
+                closedir(d);
+                rj_free(names);
+                return RJ_ENOMEM;
+            }
+            names = nn;
+        }
+        memcpy(names[n++], e->d_name, 21);
     }
     closedir(d);
-    if (last[0] == '\0') {
-        return 0;
+    if (n > 0) {
+        qsort(names, n, sizeof(*names), cmp_names);
     }
-    char path[PATH_MAX];
-    struct stat st;
-    snprintf(path, sizeof(path), "%s/%s", s->commit_log_dir, last);
-    if (stat(path, &st) != 0 || st.st_size >= s->cl_file_size) {
-        return 0;
+    int rc = 0;
+    for (size_t i = n; i > 0; i--) {
+        char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", s->commit_log_dir, names[i - 1]);
+        if (stat(path, &st) != 0) {
+            continue;
+        }
+        bool unwritten = segment_unwritten(path, st.st_size);
+        if (st.st_size < s->cl_file_size) {
+            if (unwritten) {
+                rj_log(RJ_LOG_WARN, 0,
+                       "commit log segment %s was being created (%lld bytes): "
+                       "deleted",
+                       path, (long long)st.st_size);
+                unlink(path);
+                continue;
+            }
+            if (truncate(path, s->cl_file_size) != 0) {
+                rc = -errno;
+                rj_log(RJ_LOG_ERROR, rc, "extend %s", path);
+            } else {
+                rj_log(RJ_LOG_WARN, 0,
+                       "commit log segment %s was cut to %lld bytes: extended "
+                       "with zeros",
+                       path, (long long)st.st_size);
+            }
+            break;
+        }
+        if (!unwritten) {
+            break; /* the last written segment: earlier ones are left to the loader */
+        }
     }
-    if (truncate(path, s->cl_file_size) != 0) {
-        int rc = -errno;
-        rj_log(RJ_LOG_ERROR, rc, "extend %s", path);
-        return rc;
-    }
-    rj_log(RJ_LOG_WARN, 0, "commit log segment %s was cut to %lld bytes: extended with zeros", path,
-           (long long)st.st_size);
-    return 0;
+    rj_free(names);
+    return rc;
 }
 
 static int
@@ -312,7 +374,7 @@ rj_store_open(const rj_store_config_t *cfg, const rj_store_callbacks_t *cb, rj_s
     s->last_exit_ok = !rj_fs_exists(s->abort_path);
     rj_log(RJ_LOG_INFO, 0, "opening store %s: last shutdown %s", s->root_dir,
            s->last_exit_ok ? "normally" : "abnormally");
-    if ((rc = extend_short_last_segment(s)) != 0 || (rc = rj_mfq_load(&s->cl)) != 0) {
+    if ((rc = repair_commit_log_files(s)) != 0 || (rc = rj_mfq_load(&s->cl)) != 0) {
         rj_log(RJ_LOG_ERROR, rc, "load commit log %s", s->commit_log_dir);
         goto fail;
     }
