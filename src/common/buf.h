@@ -41,7 +41,7 @@ int rj_buf_append_be16(rj_buf_t *b, uint16_t v);
 int rj_buf_append_be32(rj_buf_t *b, uint32_t v);
 int rj_buf_append_be64(rj_buf_t *b, uint64_t v);
 int rj_buf_appendf(rj_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int rj_buf_vappendf(rj_buf_t *b, const char *fmt, va_list ap);
+int rj_buf_vappendf(rj_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Appends a NUL without counting it in len, so data can be used as a C string. */
 int rj_buf_terminate(rj_buf_t *b);

@@ -256,7 +256,12 @@ rj_json_as_int(const json_t *v, int64_t *out)
         return true;
     }
     if (json_is_real(v)) {
-        *out = (int64_t)json_real_value(v);
+        /* Converting a double outside int64's range is undefined: refuse it. */
+        double d = json_real_value(v);
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+            return false;
+        }
+        *out = (int64_t)d;
         return true;
     }
     if (json_is_string(v)) {

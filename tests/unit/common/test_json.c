@@ -93,6 +93,10 @@ test_getters_tolerate_strings_and_numbers(void **state)
     assert_int_equal(rj_json_get_int(o, "r", -1), 2);
     assert_int_equal(rj_json_get_int(o, "n", -1), -1);
     assert_int_equal(rj_json_get_int(o, "missing", -1), -1);
+    json_t *huge = json_real(1.7e129);
+    int64_t v = 0;
+    assert_false(rj_json_as_int(huge, &v));
+    json_decref(huge);
     assert_true(rj_json_get_bool(o, "b", false));
     assert_false(rj_json_get_bool(o, "f", true));
     assert_string_equal(rj_json_get_str(o, "s", NULL), "12");

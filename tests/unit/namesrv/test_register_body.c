@@ -119,8 +119,8 @@ test_rejects_malformed_json_bodies(void **state)
         "not json",
         "[1,2,3]",
         "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":[1]}}",
-        "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":{\"t\":{\"readQueueNums\":\"x\"}}}"
-        "}",
+        ("{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":{\"t\":{\"readQueueNums\":\"x\"}}}"
+         "}"),
         "{\"topicConfigSerializeWrapper\":{\"topicConfigTable\":{\"t\":{\"perm\":99999999999}}}}",
         "{\"topicConfigSerializeWrapper\":{\"dataVersion\":{\"counter\":[]}}}",
         "{\"filterServerList\":[1]}",
