@@ -35,8 +35,9 @@ test_kv_codes_and_restart(void **state)
         rj_daemon_destroy(d);
         skip();
     }
-    assert_true(
-        rj_daemon_output_contains(d, "stdout", "The Name Server boot success. serializeType=JSON"));
+    /* The port file is written just before the boot line: wait for the line. */
+    assert_true(rj_daemon_wait_output(d, "stdout",
+                                      "The Name Server boot success. serializeType=JSON", 10000));
     rj_raw_reply_t r;
     kv_call(d, 100, "{\"namespace\":\"it-ns\",\"key\":\"k1\",\"value\":\"v1\"}", &r);
     assert_int_equal(r.code, 0);
