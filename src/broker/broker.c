@@ -382,6 +382,12 @@ rj_broker_start(rj_broker_t *b)
     }
     b->listen_port = rj_server_port(b->server);
     rc = reserve_ha_port(b, b->config.listen_port == 0 ? 0 : b->listen_port + 1);
+    if (rc == -EADDRINUSE) {
+        /* listenPort + 1 is taken (by an unrelated socket): advertise a free one instead. */
+        rj_log(RJ_LOG_WARN, rc, "HA port %d is in use, using a free port instead",
+               b->listen_port + 1);
+        rc = reserve_ha_port(b, 0);
+    }
     if (rc != 0) {
         rj_log(RJ_LOG_ERROR, rc, "cannot listen on the HA port");
         return rc;

@@ -269,8 +269,9 @@ perm_string(int32_t perm, char *out)
  */
 static int
 msg_check(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const rj_send_header_t *h,
-          rj_topic_config_t *tc)
+          rj_topic_config_t *tc, bool *topic_created)
 {
+    *topic_created = false;
     char remark[512];
     int32_t broker_perm = RJ_BROKER_CONFIG_LIVE_GET(&b->config, broker_permission);
     bool exists = rj_topic_manager_lookup(b->topics, h->topic, tc);
@@ -304,10 +305,12 @@ msg_check(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const rj_s
         exists = rj_topic_manager_create_in_send(b->topics, h->topic, h->default_topic,
                                                  h->default_topic_queue_nums, sys_flag, tc,
                                                  &created) == 0;
+        *topic_created = created;
         if (!exists && is_retry) {
             exists = rj_topic_manager_create_if_absent(b->topics, h->topic, 1,
                                                        RJ_PERM_WRITE | RJ_PERM_READ, sys_flag, tc,
                                                        &created) == 0;
+            *topic_created = created;
         }
         if (!exists) {
             snprintf(remark, sizeof(remark),
@@ -360,7 +363,7 @@ random_queue(int32_t write_queue_nums)
 static int
 handle_retry_and_dlq(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd,
                      const rj_send_header_t *h, rj_bytes_t *topic, int32_t *queue_id, char *dlq,
-                     size_t dlq_size, bool *to_dlq)
+                     size_t dlq_size, bool *to_dlq, bool *created)
 {
     *to_dlq = false;
     if (!rj_bytes_starts_with(h->topic, RJ_TOPIC_RETRY_PREFIX)) {
@@ -388,10 +391,11 @@ handle_retry_and_dlq(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd,
     int n = snprintf(dlq, dlq_size, "%s%.*s", RJ_TOPIC_DLQ_PREFIX, (int)group.len,
                      (const char *)group.data);
     rj_topic_config_t tc;
-    bool created;
+    bool dlq_created = false;
     if (n < 0 || (size_t)n >= dlq_size ||
         rj_topic_manager_create_if_absent(b->topics, rj_bytes(dlq, (size_t)n), DLQ_NUMS_PER_GROUP,
-                                          RJ_PERM_WRITE | RJ_PERM_READ, 0, &tc, &created) != 0) {
+                                          RJ_PERM_WRITE | RJ_PERM_READ, 0, &tc,
+                                          &dlq_created) != 0) {
         snprintf(remark, sizeof(remark), "topic[%s] not exist", dlq);
         reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
         return 1;
@@ -399,6 +403,7 @@ handle_retry_and_dlq(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd,
     *topic = rj_bytes(dlq, (size_t)n);
     *queue_id = random_queue(DLQ_NUMS_PER_GROUP);
     *to_dlq = true;
+    *created = *created || dlq_created;
     return 0;
 }
 
@@ -411,12 +416,55 @@ typedef struct {
     rj_broker_t *broker;
     atomic_int arrivals;    /* putter done + flush done: the second one replies */
     rj_put_status_t status; /* the flush outcome */
+    bool topic_created;     /* the reply waits for topics.json (reply_after_persist) */
     rj_command_t resp_base; /* scalar fields of the response (opaque, serialize type, ...) */
     int32_t queue_id;
     int64_t queue_offset;
     uint32_t msg_num;
     char msg_id[]; /* NUL-terminated; comma-joined for batches */
 } flush_wait_t;
+
+/*
+ * A send that auto-created its topic is answered only once topics.json holds
+ * the topic (as Java persists inside createTopicInSendMessageMethod), so an
+ * acknowledged message never sits in a topic a crash would forget. The file
+ * is written by the housekeeping thread; the reply waits in a deferred handle.
+ */
+typedef struct {
+    rj_broker_t *broker;
+    rj_deferred_t *deferred;
+    rj_command_t *resp;
+} persist_reply_t;
+
+static void
+task_persist_then_reply(void *arg)
+{
+    persist_reply_t *pr = arg;
+    rj_topic_manager_persist(pr->broker->topics);
+    rj_deferred_reply(pr->deferred, pr->resp);
+    rj_command_destroy(pr->resp);
+    rj_free(pr);
+}
+
+/* Answers `d` with `resp` after persisting the topic table (or at once if that cannot be arranged).
+ */
+static void
+reply_after_persist(rj_broker_t *b, rj_deferred_t *d, rj_command_t *resp)
+{
+    persist_reply_t *pr = rj_malloc(sizeof(*pr));
+    if (pr != NULL) {
+        pr->broker = b;
+        pr->deferred = d;
+        pr->resp = rj_command_dup(resp);
+        if (pr->resp != NULL &&
+            rj_broker_scheduler_post(b->housekeeping, task_persist_then_reply, pr) == 0) {
+            return;
+        }
+        rj_command_destroy(pr->resp);
+        rj_free(pr);
+    }
+    rj_deferred_reply(d, resp);
+}
 
 static void
 reply_flushed(flush_wait_t *fw)
@@ -430,7 +478,11 @@ reply_flushed(flush_wait_t *fw)
                             RJ_BROKER_CONFIG_LIVE_GET(&b->config, trace_on) ? "true" : "false");
     rj_send_response_fill(b, &resp, status, fw->msg_id, fw->queue_id, fw->queue_offset, remark,
                           sizeof(remark));
-    rj_deferred_reply(fw->deferred, &resp);
+    if (fw->topic_created) {
+        reply_after_persist(b, fw->deferred, &resp);
+    } else {
+        rj_deferred_reply(fw->deferred, &resp);
+    }
     rj_free(fw);
 }
 
@@ -450,13 +502,15 @@ on_flushed(rj_store_flush_waiter_t *w, rj_put_status_t status)
  */
 static int
 finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_status_t status,
-           const rj_store_put_result_t *res, const char *ids, int32_t queue_id, flush_wait_t *fw)
+           const rj_store_put_result_t *res, const char *ids, int32_t queue_id, flush_wait_t *fw,
+           bool topic_created)
 {
     if (status == RJ_PUT_OK || status == RJ_PUT_FLUSH_DISK_TIMEOUT ||
         status == RJ_PUT_FLUSH_SLAVE_TIMEOUT || status == RJ_PUT_SLAVE_NOT_AVAILABLE) {
         rj_broker_stats_put(&b->stats, res->msg_num ? res->msg_num : 1, (uint64_t)res->wrote_bytes);
     }
     if (fw != NULL && res->flush_pending) {
+        fw->topic_created = topic_created;
         /* fw's fields are final: whichever of us and the flush callback comes second replies. */
         if (atomic_fetch_add(&fw->arrivals, 1) == 1) {
             reply_flushed(fw);
@@ -469,9 +523,20 @@ finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_st
     rj_send_response_fill(b, &resp, status, ids, queue_id, res->queue_offset, remark,
                           sizeof(remark));
     if (fw != NULL) {
-        rj_deferred_reply(fw->deferred, &resp);
+        if (topic_created) {
+            reply_after_persist(b, fw->deferred, &resp);
+        } else {
+            rj_deferred_reply(fw->deferred, &resp);
+        }
         rj_free(fw);
         return 0;
+    }
+    if (topic_created) {
+        rj_deferred_t *d = rj_request_defer(req);
+        if (d != NULL) {
+            reply_after_persist(b, d, &resp);
+            return 0;
+        }
     }
     return rj_request_reply(req, &resp);
 }
@@ -492,6 +557,7 @@ flush_wait_create(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, si
     fw->broker = b;
     atomic_init(&fw->arrivals, 0);
     fw->status = RJ_PUT_OK;
+    fw->topic_created = false;
     fw->waiter.cb = on_flushed;
     fw->waiter.data = fw;
     rj_command_init_response(&fw->resp_base, cmd, RJ_RESP_SUCCESS);
@@ -509,13 +575,14 @@ must_wait_flush(rj_broker_t *b, bool wait)
 
 static int
 send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h,
-            const rj_topic_config_t *tc)
+            const rj_topic_config_t *tc, bool topic_created)
 {
     rj_bytes_t topic = h->topic;
     int32_t queue_id = h->queue_id < 0 ? random_queue(tc->write_queue_nums) : h->queue_id;
     char dlq[300];
     bool to_dlq;
-    if (handle_retry_and_dlq(b, req, cmd, h, &topic, &queue_id, dlq, sizeof(dlq), &to_dlq) != 0) {
+    if (handle_retry_and_dlq(b, req, cmd, h, &topic, &queue_id, dlq, sizeof(dlq), &to_dlq,
+                             &topic_created) != 0) {
         return 0;
     }
     int32_t sys_flag = h->sys_flag;
@@ -578,14 +645,14 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
         fw->queue_id = resp_qid;
         fw->queue_offset = res.queue_offset;
     }
-    return finish_put(b, req, cmd, st, &res, res.msg_id, resp_qid, fw);
+    return finish_put(b, req, cmd, st, &res, res.msg_id, resp_qid, fw, topic_created);
 }
 
 /* ---- batch ---------------------------------------------------------------------- */
 
 static int
 send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h,
-           const rj_topic_config_t *tc)
+           const rj_topic_config_t *tc, bool topic_created)
 {
     int32_t queue_id = h->queue_id < 0 ? random_queue(tc->write_queue_nums) : h->queue_id;
     int32_t sys_flag = h->sys_flag;
@@ -681,7 +748,8 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
         fw->queue_offset = res.queue_offset;
         memcpy(fw->msg_id, sc->ids.data, sc->ids.len + 1);
     }
-    return finish_put(b, req, cmd, st, &res, (const char *)sc->ids.data, queue_id, fw);
+    return finish_put(b, req, cmd, st, &res, (const char *)sc->ids.data, queue_id, fw,
+                      topic_created);
 }
 
 /* ---- entry point ---------------------------------------------------------------- */
@@ -701,10 +769,12 @@ send_process(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send
         return reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
     }
     rj_topic_config_t tc;
-    if (msg_check(b, req, cmd, h, &tc) != 0) {
+    bool created;
+    if (msg_check(b, req, cmd, h, &tc, &created) != 0) {
         return 0;
     }
-    return h->batch ? send_batch(b, req, cmd, h, &tc) : send_single(b, req, cmd, h, &tc);
+    return h->batch ? send_batch(b, req, cmd, h, &tc, created)
+                    : send_single(b, req, cmd, h, &tc, created);
 }
 
 static int

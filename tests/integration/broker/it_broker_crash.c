@@ -127,7 +127,12 @@ test_no_acknowledged_message_lost_on_kill9(void **state)
             it_call(cl, 11, IT_VERSION_JAVA, ext, NULL, 0, &r);
             if (r.code != 0) {
                 /* The end of the queue (dispatch after recovery may still be running). */
-                int64_t max = strtoll(rj_raw_reply_ext(&r, "maxOffset"), NULL, 10);
+                const char *max_text = rj_raw_reply_ext(&r, "maxOffset");
+                if (max_text == NULL) {
+                    fail_msg("pull of CrashTopic/%d failed: code %d %s", q, r.code,
+                             r.remark ? r.remark : "");
+                }
+                int64_t max = strtoll(max_text, NULL, 10);
                 rj_raw_reply_cleanup(&r);
                 if (max > offset) {
                     continue;
