@@ -222,7 +222,7 @@ roll_segment_locked(rj_store_t *s, rj_mapped_file_t **mf_io)
     int err;
     rj_mapped_file_t *mf = rj_commitlog_next_segment(s, from, &err);
     if (mf == NULL) {
-        if (err == RJ_ENOSPC || err == -EDQUOT) {
+        if (err == RJ_ENOSPC || err == -EDQUOT || err == -EFBIG) {
             if (!atomic_exchange(&s->disk_full, true)) {
                 rj_log(RJ_LOG_ERROR, err, "commit log disk full: puts refused until space frees");
             }
