@@ -856,16 +856,54 @@ rj_connection_tick(rj_io_loop_t *loop, int64_t now_ms)
 
 /* ------------------------------------------------------------ invocations */
 
+/* Pooled invocation blocks keep frame buffers up to this capacity. */
+#define INVOKE_BUF_KEEP (64 * 1024)
+
+static void
+invoke_block_destroy(rj_loop_msg_t *base)
+{
+    rj_invoke_msg_t *m = (rj_invoke_msg_t *)base;
+    rj_buf_cleanup(&m->frame);
+    rj_free(m);
+}
+
+void
+rj_endpoint_init_pools(rj_endpoint_t *ep)
+{
+    rj_msg_pool_init(&ep->invoke_pool, 4096);
+}
+
+void
+rj_endpoint_cleanup_pools(rj_endpoint_t *ep)
+{
+    rj_msg_pool_cleanup(&ep->invoke_pool, invoke_block_destroy);
+}
+
 rj_invoke_msg_t *
 rj_invoke_msg_create(rj_endpoint_t *ep, rj_command_t *request, bool oneway, int64_t timeout_ms,
                      rj_response_cb cb, void *arg, const rj_segment_t *segs, size_t nsegs,
                      const char *addr, int *rc)
 {
     size_t addr_len = addr != NULL ? strlen(addr) + 1 : 0;
-    rj_invoke_msg_t *m = rj_calloc(1, sizeof(*m) + addr_len);
-    if (m == NULL || (nsegs > 0 && (m->segs = rj_malloc(nsegs * sizeof(*segs))) == NULL)) {
-        rj_free(m);
+    if (addr_len > RJ_CONN_ADDR_MAX) {
         rj_segments_release(segs, nsegs);
+        *rc = RJ_EINVAL;
+        return NULL;
+    }
+    rj_invoke_msg_t *m = (rj_invoke_msg_t *)rj_msg_pool_get(&ep->invoke_pool);
+    if (m == NULL && (m = rj_calloc(1, sizeof(*m))) == NULL) {
+        rj_segments_release(segs, nsegs);
+        *rc = RJ_ENOMEM;
+        return NULL;
+    }
+    m->ep = ep;
+    m->conn = NULL;
+    m->segs = NULL;
+    m->nsegs = 0;
+    m->pending.next = NULL;
+    if (nsegs > 0 && (m->segs = rj_malloc(nsegs * sizeof(*segs))) == NULL) {
+        rj_segments_release(segs, nsegs);
+        rj_invoke_msg_free(m);
         *rc = RJ_ENOMEM;
         return NULL;
     }
@@ -896,6 +934,8 @@ rj_invoke_msg_create(rj_endpoint_t *ep, rj_command_t *request, bool oneway, int6
     m->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
     if (addr != NULL) {
         memcpy(m->addr, addr, addr_len);
+    } else {
+        m->addr[0] = 0;
     }
     return m;
 }
@@ -908,8 +948,15 @@ rj_invoke_msg_free(rj_invoke_msg_t *m)
     }
     rj_segments_release(m->segs, m->nsegs);
     rj_free(m->segs);
-    rj_buf_cleanup(&m->frame);
-    rj_free(m);
+    m->segs = NULL;
+    m->nsegs = 0;
+    if (m->frame.cap > INVOKE_BUF_KEEP) {
+        rj_buf_cleanup(&m->frame);
+    }
+    rj_buf_reset(&m->frame);
+    if (!rj_msg_pool_put(&m->ep->invoke_pool, &m->base)) {
+        invoke_block_destroy(&m->base);
+    }
 }
 
 void
@@ -940,7 +987,7 @@ rj_invoke_submit(rj_connection_t *c, rj_invoke_msg_t *m)
     rj_free(m->segs);
     m->segs = NULL;
     m->nsegs = 0;
-    rj_buf_cleanup(&m->frame);
+    rj_buf_reset(&m->frame);
     if (rc != 0) {
         if (!m->oneway) {
             rj_pending_remove(&c->pending, m->pending.opaque);

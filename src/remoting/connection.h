@@ -211,9 +211,9 @@ void rj_connection_close(rj_connection_t *conn);
  * here (written into request->opaque); the flag's RESPONSE and ONEWAY bits are
  * cleared. Encoded before returning (request may be reused afterwards).
  * Returns 0 (cb will be called exactly once, on the connection's I/O thread,
- * never from inside this call) or RJ_ECLOSED / RJ_ENOMEM / encoding errors (cb
- * never called). Used by the broker for GET_CONSUMER_RUNNING_INFO /
- * CONSUME_MESSAGE_DIRECTLY to a client. Any thread.
+ * never from inside this call) or RJ_ECLOSED / RJ_ESHUTDOWN (its server or
+ * client has stopped) / RJ_ENOMEM / encoding errors (cb never called). Used by the broker for
+ * GET_CONSUMER_RUNNING_INFO / CONSUME_MESSAGE_DIRECTLY to a client. Any thread.
  */
 int rj_connection_invoke_async(rj_connection_t *conn, rj_command_t *request, int64_t timeout_ms,
                                rj_response_cb cb, void *arg);
@@ -221,7 +221,8 @@ int rj_connection_invoke_async(rj_connection_t *conn, rj_command_t *request, int
 /*
  * Sends `request` one-way (ONEWAY flag set, opaque assigned, no response
  * expected): NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE. Returns 0
- * once queued, or RJ_ECLOSED / RJ_ENOMEM / encoding errors. Any thread.
+ * once queued, or RJ_ECLOSED / RJ_ESHUTDOWN / RJ_ENOMEM / encoding errors.
+ * Any thread.
  */
 int rj_connection_invoke_oneway(rj_connection_t *conn, rj_command_t *request);
 

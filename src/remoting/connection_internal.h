@@ -59,7 +59,12 @@ typedef struct rj_endpoint {
     /* Owner hook when a connection has closed, before on_close (client: forget its address). */
     void (*closed_hook)(rj_connection_t *conn);
     bool is_client;
+    rj_msg_pool_t invoke_pool; /* recycled rj_invoke_msg_t blocks */
 } rj_endpoint_t;
+
+/* Sets up / tears down the endpoint's pools (after its loops are gone). */
+void rj_endpoint_init_pools(rj_endpoint_t *ep);
+void rj_endpoint_cleanup_pools(rj_endpoint_t *ep);
 
 /* ------------------------------------------------------------ pending invocations */
 
@@ -196,6 +201,7 @@ void rj_request_dispatch(rj_connection_t *conn, rj_command_t *cmd);
  */
 typedef struct rj_invoke_msg {
     rj_loop_msg_t base;
+    rj_endpoint_t *ep;     /* whose pool the block returns to */
     rj_pending_t pending;  /* cb/arg NULL for one-way */
     rj_connection_t *conn; /* retained while the message travels (connection invocations) */
     int64_t timeout_ms;
@@ -203,7 +209,7 @@ typedef struct rj_invoke_msg {
     rj_buf_t frame;
     rj_segment_t *segs; /* owned until queued */
     size_t nsegs;
-    char addr[]; /* rpc client: target "host:port" */
+    char addr[RJ_CONN_ADDR_MAX]; /* rpc client: target "host:port" */
 } rj_invoke_msg_t;
 
 /*
@@ -222,8 +228,11 @@ void rj_invoke_submit(rj_connection_t *conn, rj_invoke_msg_t *m);
 /* Completes `m` with `status` (callback if two-way) and frees it. Loop thread. */
 void rj_invoke_fail(rj_invoke_msg_t *m, int status);
 
-/* Frees `m` without calling anything (segments released). Any thread. */
+/* Recycles `m` without calling anything (segments released). Any thread. */
 void rj_invoke_msg_free(rj_invoke_msg_t *m);
+
+/* Frees a pooled deferred-reply block (request.c), for the loop's pool teardown. */
+void rj_deferred_block_destroy(rj_loop_msg_t *m);
 
 /* Client: starts connecting a created connection to conn->remote_addr (rpc_client.c). */
 int rj_connection_connect(rj_connection_t *conn, int64_t timeout_ms);

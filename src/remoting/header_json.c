@@ -37,6 +37,18 @@ typedef struct {
     const char *err; /* first error, for the DEBUG log line */
 } parser_t;
 
+/*
+ * Byte classes for the string scanners: 1 = ends a plain run inside a string
+ * ('"' or '\\'); 2 = must be escaped on output (control characters too).
+ */
+static const uint8_t str_class[256] = {
+    ['"'] = 3,  ['\\'] = 3, [0x00] = 2, [0x01] = 2, [0x02] = 2, [0x03] = 2, [0x04] = 2,
+    [0x05] = 2, [0x06] = 2, [0x07] = 2, [0x08] = 2, [0x09] = 2, [0x0A] = 2, [0x0B] = 2,
+    [0x0C] = 2, [0x0D] = 2, [0x0E] = 2, [0x0F] = 2, [0x10] = 2, [0x11] = 2, [0x12] = 2,
+    [0x13] = 2, [0x14] = 2, [0x15] = 2, [0x16] = 2, [0x17] = 2, [0x18] = 2, [0x19] = 2,
+    [0x1A] = 2, [0x1B] = 2, [0x1C] = 2, [0x1D] = 2, [0x1E] = 2, [0x1F] = 2,
+};
+
 static int
 fail(parser_t *ps, const char *why)
 {
@@ -46,9 +58,13 @@ fail(parser_t *ps, const char *why)
     return RJ_EMALFORMED;
 }
 
-static void
+static inline void
 skip_ws(parser_t *ps)
 {
+    /* Compact headers (what Java and ali-ons send) have no whitespace: one test. */
+    if (ps->p<ps->end && * ps->p> ' ') {
+        return;
+    }
     while (ps->p < ps->end &&
            (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')) {
         ps->p++;
@@ -64,6 +80,34 @@ expect(parser_t *ps, uint8_t c)
     }
     ps->p++;
     return 0;
+}
+
+/*
+ * First '"' or '\\' at or after r (or end). Eight bytes at a time: a byte of
+ * x equal to c makes (x ^ c*0x01..) zero, found with the classic has-zero-byte
+ * test; the lowest flagged byte is exact, which is the one taken.
+ */
+static inline uint8_t *
+scan_plain(uint8_t *r, const uint8_t *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - r >= 8) {
+        uint64_t x;
+        memcpy(&x, r, 8);
+        uint64_t q = x ^ (ones * '"');
+        uint64_t b = x ^ (ones * '\\');
+        uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (hit != 0) {
+            return r + (__builtin_ctzll(hit) >> 3);
+        }
+        r += 8;
+    }
+#endif
+    while (r < end && !(str_class[*r] & 1)) {
+        r++;
+    }
+    return r;
 }
 
 static int
@@ -120,23 +164,17 @@ put_utf8(uint8_t *w, uint32_t cp)
  * it in place. The output pointer w never passes the read pointer r: each escape
  * is at least as long as its UTF-8 (\n: 2 → 1, \uXXXX: 6 → ≤ 3, pair: 12 → 4).
  */
-static int
-parse_string(parser_t *ps, rj_bytes_t *out)
+static __attribute__((noinline)) int
+parse_string_escaped(parser_t *ps, uint8_t *start, uint8_t *r, rj_bytes_t *out)
 {
-    skip_ws(ps);
-    if (ps->p >= ps->end || *ps->p != '"') {
-        return fail(ps, "string expected");
-    }
-    uint8_t *start = ++ps->p;
-    uint8_t *r = start;
-    /* Fast path: no escape in the string, nothing to move. */
-    while (r < ps->end && *r != '"' && *r != '\\') {
-        r++;
-    }
     uint8_t *w = r;
     while (r < ps->end && *r != '"') {
         if (*r != '\\') {
-            *w++ = *r++;
+            /* A plain run after an escape: move it down in one go. */
+            uint8_t *run_end = scan_plain(r, ps->end);
+            memmove(w, r, (size_t)(run_end - r));
+            w += run_end - r;
+            r = run_end;
             continue;
         }
         if (ps->end - r < 2) {
@@ -202,6 +240,24 @@ parse_string(parser_t *ps, rj_bytes_t *out)
     ps->p = r + 1;
     *out = rj_bytes(start, (size_t)(w - start));
     return 0;
+}
+
+/* Parses a string; the common case (no escape) stays inline in the callers. */
+static inline int
+parse_string(parser_t *ps, rj_bytes_t *out)
+{
+    skip_ws(ps);
+    if (ps->p >= ps->end || *ps->p != '"') {
+        return fail(ps, "string expected");
+    }
+    uint8_t *start = ++ps->p;
+    uint8_t *r = scan_plain(start, ps->end);
+    if (r < ps->end && *r == '"') {
+        ps->p = r + 1;
+        *out = rj_bytes(start, (size_t)(r - start));
+        return 0;
+    }
+    return parse_string_escaped(ps, start, r, out);
 }
 
 /* Skips a string without unescaping (values of unknown keys), checking its escapes. */
@@ -642,24 +698,53 @@ fail:
 
 /* ------------------------------------------------------------------ encoder */
 
-static int
-append_lit(rj_buf_t *out, const char *s)
+/* rj_buf_append without the call when the room is there (it is: encode reserves ahead). */
+static inline int
+put(rj_buf_t *out, const void *p, size_t n)
 {
-    return rj_buf_append(out, s, strlen(s));
+    if (out->cap - out->len >= n) {
+        memcpy(out->data + out->len, p, n);
+        out->len += n;
+        return 0;
+    }
+    return rj_buf_append(out, p, n);
 }
+
+/* A string literal, its length known at compile time. */
+#define append_lit(out, lit) put((out), (lit), sizeof(lit) - 1)
 
 static int
 append_int(rj_buf_t *out, int64_t v)
 {
     char t[24];
     size_t n = rj_command_format_i64(t, v);
-    return rj_buf_append(out, t, n);
+    return put(out, t, n);
 }
 
+/*
+ * Appends `s` as a JSON string. Strings without a byte to escape (nearly all
+ * header values) are copied in one go; the others go through the common JSON
+ * writer's escaper (control characters as \u00XX, as fastjson writes them).
+ */
 static int
 append_str(rj_buf_t *out, rj_bytes_t s)
 {
-    return rj_json_append_string(out, (const char *)s.data, s.len, 0);
+    for (size_t i = 0; i < s.len; i++) {
+        if (str_class[s.data[i]] != 0) {
+            return rj_json_append_string(out, (const char *)s.data, s.len, 0);
+        }
+    }
+    int rc = rj_buf_reserve(out, s.len + 2);
+    if (rc == 0) {
+        uint8_t *w = out->data + out->len;
+        *w = '"';
+        if (s.len > 0) {
+            memcpy(w + 1, s.data, s.len);
+        }
+        w[s.len + 1] = '"';
+        out->len += s.len + 2;
+    }
+    return rc;
 }
 
 static int
@@ -669,20 +754,20 @@ append_ext_fields(const rj_command_t *cmd, rj_buf_t *out)
     for (uint32_t i = 0; i < cmd->ext_count && rc == 0; i++) {
         const rj_ext_field_t *f = &cmd->ext[i];
         if (i > 0) {
-            rc = rj_buf_append_u8(out, ',');
+            rc = put(out, ",", 1);
         }
         if (rc == 0) {
             rc = append_str(out, f->key);
         }
         if (rc == 0) {
-            rc = rj_buf_append_u8(out, ':');
+            rc = put(out, ":", 1);
         }
         if (rc == 0 && f->is_int) {
             char t[26];
             size_t n = rj_command_format_i64(t + 1, f->num);
             t[0] = '"';
             t[n + 1] = '"';
-            rc = rj_buf_append(out, t, n + 2);
+            rc = put(out, t, n + 2);
         } else if (rc == 0) {
             rc = append_str(out, f->value);
         }
@@ -698,12 +783,20 @@ rj_header_json_encode(const rj_command_t *cmd, rj_buf_t *out)
 {
     size_t start = out->len;
     const char *lang = rj_language_code_name(cmd->language);
-    int rc = append_lit(out, "{\"code\":");
+    /* Room for the usual case at once: fixed keys, numbers, unescaped strings. */
+    size_t estimate = 160 + (cmd->has_remark ? cmd->remark.len : 0);
+    for (uint32_t i = 0; i < cmd->ext_count; i++) {
+        estimate += cmd->ext[i].key.len + (cmd->ext[i].is_int ? 20 : cmd->ext[i].value.len) + 6;
+    }
+    int rc = rj_buf_reserve(out, estimate);
+    if (rc == 0) {
+        rc = append_lit(out, "{\"code\":");
+    }
     if (rc == 0) {
         rc = append_int(out, cmd->code);
     }
     if (rc == 0) {
-        rc = rj_buf_append_u8(out, ',');
+        rc = put(out, ",", 1);
     }
     if (rc == 0 && (cmd->has_ext_fields || cmd->ext_count > 0)) {
         rc = append_ext_fields(cmd, out);
@@ -741,7 +834,7 @@ rj_header_json_encode(const rj_command_t *cmd, rj_buf_t *out)
         rc = append_int(out, cmd->version);
     }
     if (rc == 0) {
-        rc = rj_buf_append_u8(out, '}');
+        rc = put(out, "}", 1);
     }
     if (rc != 0) {
         out->len = start;

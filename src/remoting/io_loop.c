@@ -96,6 +96,8 @@ rj_io_loop_create(const char *name, void *owner, int index, rj_io_loop_tick_cb t
     if ((rc = uv_mutex_init(&loop->mu)) != 0) {
         goto fail_buf;
     }
+    rj_msg_pool_init(&loop->deferred_pool, 1024);
+    loop->deferred_destroy = rj_deferred_block_destroy;
     if ((rc = uv_loop_init(&loop->uv)) != 0) {
         goto fail_mutex;
     }
@@ -111,6 +113,7 @@ rj_io_loop_create(const char *name, void *owner, int index, rj_io_loop_tick_cb t
 fail_loop:
     uv_loop_close(&loop->uv);
 fail_mutex:
+    rj_msg_pool_cleanup(&loop->deferred_pool, NULL);
     uv_mutex_destroy(&loop->mu);
 fail_buf:
     rj_free(loop->read_buf);
@@ -316,9 +319,67 @@ rj_io_loop_release(rj_io_loop_t *loop)
         rj_free(c);
         c = next;
     }
+    rj_msg_pool_cleanup(&loop->deferred_pool, loop->deferred_destroy);
     uv_mutex_destroy(&loop->mu);
     rj_free(loop->read_buf);
     rj_free(loop);
+}
+
+/* ------------------------------------------------------------ message pools */
+
+void
+rj_msg_pool_init(rj_msg_pool_t *pool, size_t max)
+{
+    uv_mutex_init(&pool->mu);
+    pool->head = NULL;
+    pool->count = 0;
+    pool->max = max;
+}
+
+rj_loop_msg_t *
+rj_msg_pool_get(rj_msg_pool_t *pool)
+{
+    uv_mutex_lock(&pool->mu);
+    rj_loop_msg_t *m = pool->head;
+    if (m != NULL) {
+        pool->head = m->next;
+        pool->count--;
+    }
+    uv_mutex_unlock(&pool->mu);
+    return m;
+}
+
+bool
+rj_msg_pool_put(rj_msg_pool_t *pool, rj_loop_msg_t *msg)
+{
+    bool kept = false;
+    uv_mutex_lock(&pool->mu);
+    if (pool->count < pool->max) {
+        msg->next = pool->head;
+        pool->head = msg;
+        pool->count++;
+        kept = true;
+    }
+    uv_mutex_unlock(&pool->mu);
+    return kept;
+}
+
+void
+rj_msg_pool_cleanup(rj_msg_pool_t *pool, void (*destroy)(rj_loop_msg_t *msg))
+{
+    rj_loop_msg_t *m = pool->head;
+    while (m != NULL) {
+        rj_loop_msg_t *next = m->next;
+        if (destroy != NULL) {
+            destroy(m);
+        } else {
+            rj_free(m);
+        }
+        m = next;
+    }
+    pool->head = NULL;
+    pool->count = 0;
+    uv_mutex_destroy(&pool->mu);
 }
 
 /* ------------------------------------------------------------ chunk pool */

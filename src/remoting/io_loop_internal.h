@@ -40,6 +40,26 @@ struct rj_loop_msg {
     void (*drop)(rj_loop_msg_t *msg);
 };
 
+/*
+ * A small thread-safe free list of message blocks of one kind, so hot paths
+ * (deferred replies, client invocations) reuse memory instead of allocating per
+ * message. Blocks are linked through their rj_loop_msg_t header.
+ */
+typedef struct {
+    uv_mutex_t mu;
+    rj_loop_msg_t *head;
+    size_t count;
+    size_t max;
+} rj_msg_pool_t;
+
+void rj_msg_pool_init(rj_msg_pool_t *pool, size_t max);
+/* A pooled block, or NULL when the pool is empty. Any thread. */
+rj_loop_msg_t *rj_msg_pool_get(rj_msg_pool_t *pool);
+/* Keeps `msg` for reuse; false when the pool is full (the caller frees it). Any thread. */
+bool rj_msg_pool_put(rj_msg_pool_t *pool, rj_loop_msg_t *msg);
+/* Empties the pool through `destroy` and frees the lock. */
+void rj_msg_pool_cleanup(rj_msg_pool_t *pool, void (*destroy)(rj_loop_msg_t *msg));
+
 /* Periodic hook of the owner, on the loop thread (every RJ_IO_LOOP_TICK_MS). */
 typedef void (*rj_io_loop_tick_cb)(rj_io_loop_t *loop, int64_t now_ms);
 
@@ -89,7 +109,9 @@ struct rj_io_loop {
     rj_connection_t *dirty; /* connections with output to flush (singly linked) */
     rj_out_chunk_t *free_chunks;
     size_t free_chunk_count;
-    atomic_int workers; /* worker jobs in flight (read by the stopping thread) */
+    atomic_int workers;          /* worker jobs in flight (read by the stopping thread) */
+    rj_msg_pool_t deferred_pool; /* rj_deferred_t blocks (request.c) */
+    void (*deferred_destroy)(rj_loop_msg_t *m); /* frees one of them at loop release */
     atomic_size_t conn_count;
 };
 

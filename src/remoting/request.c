@@ -45,9 +45,13 @@ struct rj_deferred {
     bool oneway;
     bool counted; /* counts in conn->outstanding */
     rj_buf_t frame;
-    rj_segment_t *segs;
+    rj_segment_t *segs; /* seg_inline or a heap array */
     size_t nsegs;
+    rj_segment_t seg_inline[4];
 };
+
+/* Pooled deferred blocks keep frame buffers up to this capacity. */
+#define DEFERRED_BUF_KEEP (64 * 1024)
 
 typedef struct {
     uv_work_t work;
@@ -68,12 +72,36 @@ stamp(rj_command_t *resp, int32_t opaque, uint8_t serialize_type)
 /* ------------------------------------------------------------ deferred / posted replies */
 
 static void
-deferred_free(rj_deferred_t *d)
+drop_segments(rj_deferred_t *d)
 {
     rj_segments_release(d->segs, d->nsegs);
-    rj_free(d->segs);
+    if (d->segs != d->seg_inline) {
+        rj_free(d->segs);
+    }
+    d->segs = NULL;
+    d->nsegs = 0;
+}
+
+void
+rj_deferred_block_destroy(rj_loop_msg_t *m)
+{
+    rj_deferred_t *d = (rj_deferred_t *)m;
     rj_buf_cleanup(&d->frame);
     rj_free(d);
+}
+
+/* Back to the loop's pool (the caller still holds its connection reference). */
+static void
+deferred_free(rj_deferred_t *d)
+{
+    drop_segments(d);
+    if (d->frame.cap > DEFERRED_BUF_KEEP) {
+        rj_buf_cleanup(&d->frame);
+    }
+    rj_buf_reset(&d->frame);
+    if (!rj_msg_pool_put(&d->conn->loop->deferred_pool, &d->base)) {
+        rj_deferred_block_destroy(&d->base);
+    }
 }
 
 static void
@@ -85,7 +113,9 @@ deferred_run(rj_io_loop_t *loop, rj_loop_msg_t *m)
     if (d->frame.len > 0) {
         /* A closed connection just drops it (segments released by the queue call). */
         rj_connection_queue_bytes(conn, &d->frame, d->segs, d->nsegs);
-        rj_free(d->segs);
+        if (d->segs != d->seg_inline) {
+            rj_free(d->segs);
+        }
         d->segs = NULL;
         d->nsegs = 0;
     }
@@ -111,10 +141,12 @@ deferred_drop(rj_loop_msg_t *m)
 static rj_deferred_t *
 deferred_create(const rj_request_t *req, bool counted)
 {
-    rj_deferred_t *d = rj_calloc(1, sizeof(*d));
-    if (d == NULL) {
+    rj_deferred_t *d = (rj_deferred_t *)rj_msg_pool_get(&req->conn->loop->deferred_pool);
+    if (d == NULL && (d = rj_calloc(1, sizeof(*d))) == NULL) {
         return NULL;
     }
+    d->segs = NULL;
+    d->nsegs = 0;
     d->base.run = deferred_run;
     d->base.drop = deferred_drop;
     d->conn = req->conn;
@@ -163,7 +195,9 @@ deferred_complete(rj_deferred_t *d, rj_command_t *resp, const rj_segment_t *segs
             for (size_t i = 0; i < nsegs; i++) {
                 body += segs[i].len;
             }
-            if (nsegs > 0 && (d->segs = rj_malloc(nsegs * sizeof(*segs))) == NULL) {
+            d->segs = nsegs <= RJ_ARRAY_SIZE(d->seg_inline) ? d->seg_inline
+                                                            : rj_malloc(nsegs * sizeof(*segs));
+            if (d->segs == NULL) {
                 rc = RJ_ENOMEM;
             } else {
                 rc = rj_command_encode_header(resp, body, &d->frame);
@@ -174,7 +208,9 @@ deferred_complete(rj_deferred_t *d, rj_command_t *resp, const rj_segment_t *segs
                 }
                 d->nsegs = nsegs;
             } else {
-                rj_free(d->segs);
+                if (d->segs != d->seg_inline) {
+                    rj_free(d->segs);
+                }
                 d->segs = NULL;
                 rj_segments_release(segs, nsegs);
             }

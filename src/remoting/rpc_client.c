@@ -86,6 +86,7 @@ rj_rpc_client_create(const rj_rpc_client_options_t *o, rj_rpc_client_t **out)
     c->ep.closed_hook = closed_hook;
     c->ep.is_client = true;
     atomic_init(&c->ep.next_opaque, 0);
+    rj_endpoint_init_pools(&c->ep);
     atomic_init(&c->state, CLIENT_CREATED);
     *out = c;
     return 0;
@@ -490,6 +491,7 @@ rj_rpc_client_destroy(rj_rpc_client_t *cli)
     }
     rj_rpc_client_stop(cli);
     rj_free(cli->loops);
+    rj_endpoint_cleanup_pools(&cli->ep);
     rj_dispatch_cleanup(&cli->ep.dispatch);
     uv_mutex_destroy(&cli->stop_mu);
     rj_free(cli->name);

@@ -109,6 +109,7 @@ rj_server_create(const rj_server_options_t *o, rj_server_t **out)
     s->ep.cb_arg = o->cb_arg;
     s->ep.is_client = false;
     atomic_init(&s->ep.next_opaque, 0);
+    rj_endpoint_init_pools(&s->ep);
     atomic_init(&s->port, 0);
     *out = s;
     return 0;
@@ -418,6 +419,7 @@ rj_server_destroy(rj_server_t *srv)
     if (srv->loops != NULL) {
         teardown(srv); /* created loops of a start that failed half-way are already gone */
     }
+    rj_endpoint_cleanup_pools(&srv->ep);
     rj_dispatch_cleanup(&srv->ep.dispatch);
     rj_free(srv->name);
     rj_free(srv->bind_host);
