@@ -47,7 +47,7 @@ struct rj_deferred {
     rj_buf_t frame;
     rj_segment_t *segs; /* seg_inline or a heap array */
     size_t nsegs;
-    rj_segment_t seg_inline[4];
+    rj_segment_t seg_inline[32]; /* a default pull batch of 32 messages needs no allocation */
 };
 
 /* Pooled deferred blocks keep frame buffers up to this capacity. */
