@@ -807,7 +807,9 @@ instance_create(const rj_client_config_t *cfg, rj_client_instance_t **out)
     /* First runs as Java: routes at once, heartbeat after 1 s, offsets after 10 s. */
     static const int64_t first_delay[WORK_KINDS] = {10, 1000, 10000, 20000};
     for (int k = 0; k < WORK_KINDS; k++) {
-        rj_scheduler_schedule(inst->sched, first_delay[k], timer_task, inst, (uint64_t)k);
+        int64_t delay =
+            interval_of(inst, k) < first_delay[k] ? interval_of(inst, k) : first_delay[k];
+        rj_scheduler_schedule(inst->sched, delay, timer_task, inst, (uint64_t)k);
     }
     rj_log(RJ_LOG_INFO, 0, "client instance %s started, name servers %s", inst->client_id,
            inst->cfg.namesrv_addrs);
@@ -898,35 +900,42 @@ rj_client_instance_register(rj_client_instance_t *inst, rj_client_member_t *m)
 }
 
 void
-rj_client_instance_unregister(rj_client_instance_t *inst, rj_client_member_t *m)
+rj_client_instance_detach(rj_client_instance_t *inst, rj_client_member_t *m)
 {
-    size_t n;
-    bool found = false;
-
     pthread_rwlock_wrlock(&inst->members_lock);
     for (rj_client_member_t **pp = &inst->members; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == m) {
             *pp = m->next;
-            found = true;
             break;
         }
     }
     pthread_rwlock_unlock(&inst->members_lock);
-    if (!found) {
-        return;
-    }
+}
+
+void
+rj_client_instance_unregister_brokers(rj_client_instance_t *inst, rj_member_kind_t kind,
+                                      const char *group)
+{
+    size_t n;
     addr_entry_t *addrs = snapshot_addrs(inst, &n);
+
     for (size_t i = 0; i < n; i++) {
-        int rc = rj_api_unregister_client(inst->rpc, addrs[i].addr, inst->client_id,
-                                          m->kind == RJ_MEMBER_PRODUCER ? m->group : NULL,
-                                          m->kind == RJ_MEMBER_CONSUMER ? m->group : NULL,
-                                          RJ_CLIENT_API_TIMEOUT_MS);
+        int rc = rj_api_unregister_client(
+            inst->rpc, addrs[i].addr, inst->client_id, kind == RJ_MEMBER_PRODUCER ? group : NULL,
+            kind == RJ_MEMBER_CONSUMER ? group : NULL, RJ_CLIENT_API_TIMEOUT_MS);
         if (rc != RJ_OK) {
-            rj_log(RJ_LOG_DEBUG, rc, "unregister %s from %s: %s", m->group, addrs[i].addr,
+            rj_log(RJ_LOG_DEBUG, rc, "unregister %s from %s: %s", group, addrs[i].addr,
                    rj_last_error());
         }
     }
     rj_free(addrs);
+}
+
+void
+rj_client_instance_unregister(rj_client_instance_t *inst, rj_client_member_t *m)
+{
+    rj_client_instance_detach(inst, m);
+    rj_client_instance_unregister_brokers(inst, m->kind, m->group);
 }
 
 const char *

@@ -104,6 +104,12 @@ int rj_client_instance_register(rj_client_instance_t *inst, rj_client_member_t *
  */
 void rj_client_instance_unregister(rj_client_instance_t *inst, rj_client_member_t *m);
 
+/* The two halves of rj_client_instance_unregister(): leave the member list (waiting
+ * for callbacks into it to finish), then tell the brokers. */
+void rj_client_instance_detach(rj_client_instance_t *inst, rj_client_member_t *m);
+void rj_client_instance_unregister_brokers(rj_client_instance_t *inst, rj_member_kind_t kind,
+                                           const char *group);
+
 const char *rj_client_instance_client_id(const rj_client_instance_t *inst);
 rj_rpc_client_t *rj_client_instance_rpc(rj_client_instance_t *inst);
 rj_scheduler_t *rj_client_instance_scheduler(rj_client_instance_t *inst);

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #define LAST_ERROR_MAX 512
 
@@ -54,7 +55,17 @@ log_sink(rj_log_level_t level, const char *line, size_t len, void *arg)
 {
     const log_slot_t *slot = arg;
 
-    slot->cb((int)level, line, len, slot->arg);
+    /* The callback gets the line without its newline (the sink adds one for files). */
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        len--;
+    }
+    char copy[2048];
+    if (len >= sizeof(copy)) {
+        len = sizeof(copy) - 1;
+    }
+    memcpy(copy, line, len);
+    copy[len] = '\0';
+    slot->cb((int)level, copy, len, slot->arg);
 }
 
 int

@@ -60,6 +60,7 @@ struct rj_message {
     const char *transaction_id; /* UNIQ_KEY of a half message, else NULL */
     char offset_msg_id[RJ_MSG_ID_MAX_HEX_SIZE];
     int64_t consume_start_ms; /* consumer bookkeeping: when a listener got it */
+    uint64_t pq_seq;          /* consumer bookkeeping: position in its process queue */
     rj_pull_batch_t *batch;
 };
 

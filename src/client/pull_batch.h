@@ -25,6 +25,7 @@ struct rj_pull_batch {
     rj_message_t **kept; /* [kept_count] after filtering, initially all */
     size_t kept_count;
     size_t body_bytes; /* sum of kept body lengths (flow control) */
+    void *owner;       /* consumer bookkeeping: the process queue the batch feeds */
 };
 
 /*

@@ -452,10 +452,10 @@ handle_send(broker_t *b, rj_request_t *req, const rj_command_t *cmd)
 }
 
 static client_t *
-find_client(fake_cluster_t *fc, const char *client_id, const char *group, bool producer)
+find_client(fake_cluster_t *fc, int broker, const char *client_id, const char *group, bool producer)
 {
     for (int i = 0; i < fc->client_count; i++) {
-        if (strcmp(fc->clients[i].client_id, client_id) == 0 &&
+        if (strcmp(fc->clients[i].client_id, client_id) == 0 && fc->clients[i].broker == broker &&
             fc->clients[i].producer == producer && strcmp(fc->clients[i].group, group) == 0) {
             return &fc->clients[i];
         }
@@ -510,7 +510,7 @@ handle_heartbeat(broker_t *b, rj_request_t *req, const rj_command_t *cmd)
         if (find_topic(fc, retry) == NULL) {
             add_topic_locked(fc, retry, 1);
         }
-        client_t *c = find_client(fc, cid, group, false);
+        client_t *c = find_client(fc, b->index, cid, group, false);
         bool fresh = c == NULL;
         if (c == NULL && fc->client_count < MAX_CLIENTS) {
             c = &fc->clients[fc->client_count++];
@@ -544,7 +544,8 @@ handle_heartbeat(broker_t *b, rj_request_t *req, const rj_command_t *cmd)
     json_array_foreach(json_object_get(root, "producerDataSet"), i, pd)
     {
         const char *group = rj_json_get_str(pd, "groupName", "");
-        if (find_client(fc, cid, group, true) != NULL || fc->client_count >= MAX_CLIENTS) {
+        if (find_client(fc, b->index, cid, group, true) != NULL ||
+            fc->client_count >= MAX_CLIENTS) {
             continue;
         }
         client_t *c = &fc->clients[fc->client_count++];
