@@ -345,6 +345,62 @@ test_unknown_code_answered_in_the_request_type(void **state)
     close(fd);
 }
 
+/* Frame from a serialize type and header bytes (no body). */
+static void
+golden_frame(rj_buf_t *out, uint8_t type, const void *header, size_t len)
+{
+    rj_buf_reset(out);
+    rj_buf_append_be32(out, (uint32_t)(4 + len));
+    rj_buf_append_be32(out, (uint32_t)type << 24 | (uint32_t)len);
+    rj_buf_append(out, header, len);
+}
+
+static void
+test_unknown_code_replies_match_java_bytes(void **state)
+{
+    fixture_t *f = *state;
+    /* Golden frames 14/15 (JSON) and 17/18 (ROCKETMQ): the 4.9.8 broker's requests and answers. */
+    static const char req_json[] = "{\"code\":9999,\"extFields\":{\"probe\":\"unknown-code\"},"
+                                   "\"flag\":0,\"language\":\"JAVA\",\"opaque\":900007,"
+                                   "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":409}";
+    static const char resp_json[] =
+        "{\"code\":3,\"flag\":1,\"language\":\"JAVA\",\"opaque\":900007,"
+        "\"remark\":\" request type 9999 not supported\","
+        "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":409}";
+    static const uint8_t req_bin[] = {0x27, 0x0e, 0x00, 0x01, 0x99, 0x00, 0x0d,
+                                      0xbb, 0xa9, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    static const char resp_bin_remark[] = " request type 9998 not supported";
+    rj_buf_t want = RJ_BUF_INIT, got = RJ_BUF_INIT, frame = RJ_BUF_INIT, bin = RJ_BUF_INIT;
+    rj_command_t r;
+    int fd = raw_connect(f->port);
+
+    golden_frame(&frame, RJ_SERIALIZE_JSON, req_json, strlen(req_json));
+    raw_send(fd, frame.data, frame.len);
+    golden_frame(&want, RJ_SERIALIZE_JSON, resp_json, strlen(resp_json));
+    assert_true(raw_read_frame(fd, &got, &r, 5000));
+    assert_int_equal(got.len, want.len);
+    /* raw_read_frame decoded in place; JSON without escapes is unchanged by that. */
+    assert_memory_equal(got.data, want.data, want.len);
+
+    golden_frame(&frame, RJ_SERIALIZE_ROCKETMQ, req_bin, sizeof(req_bin));
+    raw_send(fd, frame.data, frame.len);
+    /* code 3, JAVA, 409, opaque 900009, flag 1, remark, no extFields */
+    rj_buf_append(&bin, "\x00\x03\x00\x01\x99\x00\x0d\xbb\xa9\x00\x00\x00\x01", 13);
+    rj_buf_append_be32(&bin, (uint32_t)strlen(resp_bin_remark));
+    rj_buf_append_cstr(&bin, resp_bin_remark);
+    rj_buf_append_be32(&bin, 0);
+    golden_frame(&want, RJ_SERIALIZE_ROCKETMQ, bin.data, bin.len);
+    assert_true(raw_read_frame(fd, &got, &r, 5000));
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.data, want.data, want.len);
+    rj_buf_cleanup(&want);
+    rj_buf_cleanup(&got);
+    rj_buf_cleanup(&frame);
+    rj_buf_cleanup(&bin);
+    close(fd);
+}
+
 static void
 test_handler_errors_become_system_error(void **state)
 {
@@ -615,6 +671,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_large_frames_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oneway_requests_are_never_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_code_answered_in_the_request_type, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_code_replies_match_java_bytes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handler_errors_become_system_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_input_closes_only_that_connection, setup,
