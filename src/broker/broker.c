@@ -232,6 +232,8 @@ rj_broker_create(rj_broker_config_t *cfg, rj_store_config_t *scfg, rj_broker_t *
     memset(scfg, 0, sizeof(*scfg));
     b->ha_listen_fd = -1;
     b->boot_ms = rj_clock_wall_ms();
+    pthread_mutex_init(&b->config_lock, NULL);
+    rj_data_version_init(&b->config_version);
     rj_broker_stats_init(&b->stats);
 
     int rc = RJ_ENOMEM;
@@ -492,6 +494,11 @@ rj_broker_destroy(rj_broker_t *b)
         close(b->ha_listen_fd);
     }
     rj_broker_stats_cleanup(&b->stats);
+    for (size_t i = 0; i < b->nretired; i++) {
+        rj_free(b->retired_strings[i]);
+    }
+    rj_free(b->retired_strings);
+    pthread_mutex_destroy(&b->config_lock);
     rj_store_config_cleanup(&b->store_config);
     rj_broker_config_cleanup(&b->config);
     rj_free(b);

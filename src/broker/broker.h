@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "store/store_config.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,6 +64,14 @@ typedef struct rj_broker {
     int ha_listen_fd; /* HA port reserved for the replication service (-1: none) */
     int64_t boot_ms;
     atomic_bool shutting_down;
+
+    /* UPDATE_BROKER_CONFIG: serialises changes; its DataVersion is GET_BROKER_CONFIG's `version`.
+     */
+    pthread_mutex_t config_lock;
+    rj_data_version_t config_version;
+    char **
+        retired_strings; /* replaced live string values, freed at destroy (readers may hold them) */
+    size_t nretired;
 } rj_broker_t;
 
 /* The broker is a master (brokerRole ASYNC_MASTER or SYNC_MASTER). */

@@ -110,3 +110,42 @@ rj_broker_reply_body(rj_request_t *req, const rj_command_t *cmd, rj_buf_t *body)
     resp.body = rj_buf_view(body);
     return rj_request_reply(req, &resp);
 }
+
+void
+rj_broker_write_mq(rj_json_writer_t *w, const char *broker_name, rj_bytes_t topic, int32_t queue_id)
+{
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "brokerName");
+    rj_jw_string(w, broker_name);
+    rj_jw_key(w, "queueId");
+    rj_jw_int(w, queue_id);
+    rj_jw_key(w, "topic");
+    rj_jw_string_n(w, (const char *)topic.data, topic.len);
+    rj_jw_object_end(w);
+}
+
+void
+rj_broker_write_mq_key(rj_json_writer_t *w, const char *broker_name, rj_bytes_t topic,
+                       int32_t queue_id)
+{
+    rj_buf_t key = RJ_BUF_INIT;
+    rj_json_writer_t kw;
+    rj_jw_init(&kw, &key, w->flags);
+    rj_broker_write_mq(&kw, broker_name, topic, queue_id);
+    if (rj_jw_finish(&kw) != 0) {
+        w->err = w->err ? w->err : RJ_ENOMEM;
+    } else {
+        rj_jw_key_raw(w, (const char *)key.data, key.len);
+    }
+    rj_buf_cleanup(&key);
+}
+
+int
+rj_broker_reply_json(rj_request_t *req, const rj_command_t *cmd, rj_json_writer_t *w)
+{
+    int rc = rj_jw_finish(w);
+    if (rc != 0) {
+        return rc;
+    }
+    return rj_broker_reply_body(req, cmd, w->out);
+}

@@ -7,6 +7,7 @@
 #define RJ_BROKER_BROKER_REPLY_H
 
 #include "common/buf.h"
+#include "common/json_writer.h"
 #include "remoting/connection.h"
 
 #include <stdbool.h>
@@ -49,5 +50,16 @@ int rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, co
 
 /* Replies SUCCESS (no header object) with `body` as the body (copied at encode). */
 int rj_broker_reply_body(rj_request_t *req, const rj_command_t *cmd, rj_buf_t *body);
+
+/* Writes a MessageQueue object `{"brokerName":…,"queueId":…,"topic":…}` as a value. */
+void rj_broker_write_mq(rj_json_writer_t *w, const char *broker_name, rj_bytes_t topic,
+                        int32_t queue_id);
+
+/* Writes a MessageQueue object as a fastjson object key (`{…}:`), as Java admin tools expect. */
+void rj_broker_write_mq_key(rj_json_writer_t *w, const char *broker_name, rj_bytes_t topic,
+                            int32_t queue_id);
+
+/* Replies SUCCESS with the JSON a writer produced, or the writer's error. */
+int rj_broker_reply_json(rj_request_t *req, const rj_command_t *cmd, rj_json_writer_t *w);
 
 #endif

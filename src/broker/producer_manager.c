@@ -206,12 +206,16 @@ rj_producer_manager_scan_idle(rj_producer_manager_t *m, int64_t now_ms, int64_t 
     return removed;
 }
 
-void
+int
 rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
                                      rj_json_writer_t *w)
 {
     pthread_mutex_lock(&m->lock);
     const group_t *g = rj_hashmap_get(m->groups, group.data, group.len);
+    if (g == NULL) {
+        pthread_mutex_unlock(&m->lock);
+        return RJ_ENOTFOUND;
+    }
     rj_jw_object_begin(w);
     rj_jw_key(w, "connectionSet");
     rj_jw_array_begin(w);
@@ -232,6 +236,7 @@ rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
     rj_jw_array_end(w);
     rj_jw_object_end(w);
     pthread_mutex_unlock(&m->lock);
+    return 0;
 }
 
 rj_connection_t *

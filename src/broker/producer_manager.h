@@ -36,10 +36,12 @@ void rj_producer_manager_connection_closed(rj_producer_manager_t *m, rj_connecti
 /* Removes and closes channels idle for more than `expiry_ms`. Returns the count. */
 int rj_producer_manager_scan_idle(rj_producer_manager_t *m, int64_t now_ms, int64_t expiry_ms);
 
-/* Writes ProducerConnection `{"connectionSet":[Connection…]}` for `group` (empty set if unknown).
+/*
+ * Writes ProducerConnection `{"connectionSet":[Connection…]}` for `group`.
+ * Returns RJ_ENOTFOUND (nothing written) when the group has no channel.
  */
-void rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
-                                          rj_json_writer_t *w);
+int rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
+                                         rj_json_writer_t *w);
 
 /* A live connection of `group` (retained), or NULL. For broker → producer requests. */
 rj_connection_t *rj_producer_manager_any_channel(rj_producer_manager_t *m, rj_bytes_t group);

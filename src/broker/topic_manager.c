@@ -26,7 +26,7 @@ struct rj_topic_manager {
     rj_hashmap_t *table; /* name -> rj_topic_config_t* */
     rj_data_version_t data_version;
     char *config_path;
-    bool auto_create_topic_enable;
+    atomic_bool auto_create_topic_enable;
     atomic_uint_fast64_t changes;
     uint_fast64_t persisted_changes; /* service thread only */
     pthread_mutex_t persist_lock;
@@ -119,7 +119,7 @@ rj_topic_manager_create(const rj_topic_manager_options_t *o, rj_topic_manager_t 
     if (m->table == NULL || (o->config_path && m->config_path == NULL)) {
         goto fail;
     }
-    m->auto_create_topic_enable = o->auto_create_topic_enable;
+    atomic_init(&m->auto_create_topic_enable, o->auto_create_topic_enable);
     rj_data_version_init(&m->data_version);
 
     const int32_t rw = RJ_PERM_READ | RJ_PERM_WRITE;
@@ -375,7 +375,8 @@ rj_topic_manager_create_in_send(rj_topic_manager_t *m, rj_bytes_t topic, rj_byte
                            (int)default_topic.len, (const char *)default_topic.data);
         goto done;
     }
-    if (rj_bytes_eq_cstr(default_topic, RJ_TOPIC_TBW102) && !m->auto_create_topic_enable) {
+    if (rj_bytes_eq_cstr(default_topic, RJ_TOPIC_TBW102) &&
+        !atomic_load(&m->auto_create_topic_enable)) {
         def->perm = RJ_PERM_READ | RJ_PERM_WRITE;
     }
     if (!RJ_PERM_IS_INHERITED(def->perm)) {
@@ -471,6 +472,12 @@ rj_topic_manager_update(rj_topic_manager_t *m, const char *topic, const rj_topic
         notify_change(m, topic, false);
     }
     return rc;
+}
+
+void
+rj_topic_manager_set_auto_create(rj_topic_manager_t *m, bool enable)
+{
+    atomic_store(&m->auto_create_topic_enable, enable);
 }
 
 int

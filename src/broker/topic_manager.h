@@ -125,6 +125,9 @@ int rj_topic_manager_create_if_absent(rj_topic_manager_t *m, rj_bytes_t topic, i
 /* Creates or replaces a topic (admin). Returns 0 or RJ_ENOMEM. */
 int rj_topic_manager_update(rj_topic_manager_t *m, const char *topic, const rj_topic_config_t *c);
 
+/* Live change of autoCreateTopicEnable (TBW102 stops lending its INHERIT permission). */
+void rj_topic_manager_set_auto_create(rj_topic_manager_t *m, bool enable);
+
 /* Removes a topic. Returns 0 or RJ_ENOTFOUND. */
 int rj_topic_manager_delete(rj_topic_manager_t *m, const char *topic);
 

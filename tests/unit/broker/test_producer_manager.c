@@ -1,6 +1,7 @@
 #include "broker/producer_manager.h"
 
 #include "fake_connection.h"
+#include "ramjet/status.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +33,7 @@ test_register_list_and_expire(void **state)
     rj_buf_t out = RJ_BUF_INIT;
     rj_json_writer_t w;
     rj_jw_init(&w, &out, 0);
-    rj_producer_manager_write_connection(m, RJ_BYTES_LIT("pg"), &w);
+    assert_int_equal(rj_producer_manager_write_connection(m, RJ_BYTES_LIT("pg"), &w), 0);
     assert_int_equal(rj_jw_finish(&w), 0);
     rj_buf_terminate(&out);
     assert_non_null(strstr((char *)out.data, "{\"clientAddr\":\"127.0.0.1:2001\",\"clientId\":"
@@ -58,6 +59,7 @@ test_register_list_and_expire(void **state)
     rj_producer_manager_connection_closed(m, &c1);
     assert_int_equal(rj_producer_manager_channel_count(m), 0);
     assert_null(rj_producer_manager_any_channel(m, RJ_BYTES_LIT("a")));
+    assert_int_equal(rj_producer_manager_write_connection(m, RJ_BYTES_LIT("a"), &w), RJ_ENOTFOUND);
     rj_producer_manager_destroy(m);
 }
 

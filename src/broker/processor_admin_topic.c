@@ -1,0 +1,253 @@
+/*
+ * Topic administration (AdminBrokerProcessor): UPDATE_AND_CREATE_TOPIC,
+ * DELETE_TOPIC_IN_BROKER, GET_ALL_TOPIC_CONFIG, GET_SYSTEM_TOPIC_LIST_FROM_BROKER
+ * and GET_TOPIC_STATS_INFO. They write topics.json or walk every queue, so
+ * they run on a worker; the incremental registration after a change goes to
+ * the registration thread.
+ */
+#include "broker/broker.h"
+#include "broker/broker_reply.h"
+#include "broker/processor.h"
+#include "broker/registrar.h"
+#include "broker/topic_validator.h"
+#include "common/alloc.h"
+#include "common/json_writer.h"
+#include "common/log.h"
+#include "ramjet/status.h"
+#include "remoting/response_code.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SLAVE_REMARK                                                                             \
+    "Can't modify topic or subscription group from slave broker, please execute it from master " \
+    "broker."
+#define MAX_ADMIN_QUEUES 65535
+
+typedef struct {
+    rj_broker_t *broker;
+    char topic[];
+} register_task_t;
+
+static void
+task_register_increment(void *arg)
+{
+    register_task_t *t = arg;
+    rj_registrar_register(t->broker->registrar, true, true, t->topic);
+    rj_free(t);
+}
+
+/* registerIncrementBrokerData: the changed topic and the current DataVersion, off this thread. */
+static void
+register_increment(rj_broker_t *b, const char *topic)
+{
+    size_t n = strlen(topic);
+    register_task_t *t = rj_malloc(sizeof(*t) + n + 1);
+    if (t == NULL) {
+        return;
+    }
+    t->broker = b;
+    memcpy(t->topic, topic, n + 1);
+    if (rj_broker_scheduler_post(b->registration, task_register_increment, t) != 0) {
+        rj_free(t);
+    }
+}
+
+static int
+handle_update_and_create_topic(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    if (!rj_broker_is_master(b)) {
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, SLAVE_REMARK, false);
+    }
+    rj_header_reader_t h;
+    rj_header_reader_init(&h, cmd);
+    rj_bytes_t topic = rj_header_str(&h, "topic", true);
+    rj_header_str(&h, "defaultTopic", true);
+    int32_t read = rj_header_i32(&h, "readQueueNums", true, 0);
+    int32_t write = rj_header_i32(&h, "writeQueueNums", true, 0);
+    int32_t perm = rj_header_i32(&h, "perm", true, 0);
+    rj_bytes_t filter = rj_header_str(&h, "topicFilterType", true);
+    int32_t sys_flag = rj_header_i32(&h, "topicSysFlag", false, 0);
+    if (rj_header_failed(&h)) {
+        return rj_header_reply_error(&h, req);
+    }
+    const char *bad = rj_topic_validator_check(topic);
+    if (bad != NULL) {
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, bad, false);
+    }
+    char remark[300];
+    char name[RJ_TOPIC_MAX_LEN + 1];
+    rj_bytes_copy_cstr(topic, name, sizeof(name));
+    if (rj_topic_validator_is_system(topic)) {
+        snprintf(remark, sizeof(remark), "The topic[%s] is conflict with system topic.", name);
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    }
+    char ftext[32];
+    rj_bytes_copy_cstr(filter, ftext, sizeof(ftext));
+    int ft = rj_topic_filter_type_parse(ftext);
+    if (ft < 0) {
+        snprintf(remark, sizeof(remark),
+                 "No enum constant org.apache.rocketmq.common.TopicFilterType.%s", ftext);
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    }
+    if (read < 0 || write < 0 || read > MAX_ADMIN_QUEUES || write > MAX_ADMIN_QUEUES || perm < 0 ||
+        perm > 15) {
+        snprintf(remark, sizeof(remark),
+                 "illegal topic config: readQueueNums=%d writeQueueNums=%d perm=%d "
+                 "(queues 0..%d, perm 0..15)",
+                 read, write, perm, MAX_ADMIN_QUEUES);
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    }
+    rj_log(RJ_LOG_INFO, 0, "updateAndCreateTopic called by %s",
+           rj_connection_remote_addr(rj_request_connection(req)));
+    rj_topic_config_t tc;
+    rj_topic_config_init(&tc);
+    tc.read_queue_nums = read;
+    tc.write_queue_nums = write;
+    tc.perm = perm;
+    tc.topic_sys_flag = sys_flag;
+    tc.filter_type = (rj_topic_filter_type_t)ft;
+    int rc = rj_topic_manager_update(b->topics, name, &tc);
+    if (rc != 0) {
+        return rc;
+    }
+    rj_topic_manager_persist(b->topics);
+    register_increment(b, name);
+    /* RocketMQ answers with the remark its response object was created with. */
+    return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, "not set any response code", false);
+}
+
+static int
+handle_delete_topic(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    if (!rj_broker_is_master(b)) {
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, SLAVE_REMARK, false);
+    }
+    rj_header_reader_t h;
+    rj_header_reader_init(&h, cmd);
+    rj_bytes_t topic = rj_header_str(&h, "topic", true);
+    if (rj_header_failed(&h)) {
+        return rj_header_reply_error(&h, req);
+    }
+    const char *bad = rj_topic_validator_check(topic);
+    if (bad != NULL) {
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, bad, false);
+    }
+    char name[RJ_TOPIC_MAX_LEN + 1], remark[300];
+    rj_bytes_copy_cstr(topic, name, sizeof(name));
+    if (rj_topic_validator_is_system(topic)) {
+        snprintf(remark, sizeof(remark), "The topic[%s] is conflict with system topic.", name);
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    }
+    rj_log(RJ_LOG_INFO, 0, "deleteTopic called by %s topic=%s",
+           rj_connection_remote_addr(rj_request_connection(req)), name);
+    rj_topic_manager_delete(b->topics, name);
+    rj_topic_manager_persist(b->topics);
+    rj_store_delete_topic(b->store, topic);
+    return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
+}
+
+static int
+handle_get_all_topic_config(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_topic_manager_write_wrapper(b->topics, &w, NULL, -1);
+    int rc = rj_jw_finish(&w);
+    if (rc == 0) {
+        rj_command_t resp;
+        rj_command_init_response(&resp, cmd, RJ_RESP_SUCCESS);
+        rj_command_mark_ext_fields(&resp);
+        resp.body = rj_buf_view(&body);
+        rc = rj_request_reply(req, &resp);
+    }
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
+static int
+handle_get_system_topics(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    (void)arg;
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_jw_object_begin(&w);
+    rj_jw_key(&w, "topicList");
+    rj_jw_array_begin(&w);
+    for (int i = 0; rj_topic_validator_system_at(i) != NULL; i++) {
+        rj_jw_string(&w, rj_topic_validator_system_at(i));
+    }
+    rj_jw_array_end(&w);
+    rj_jw_object_end(&w);
+    int rc = rj_broker_reply_json(req, cmd, &w);
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
+static int
+handle_topic_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_header_reader_t h;
+    rj_header_reader_init(&h, cmd);
+    rj_bytes_t topic = rj_header_str(&h, "topic", true);
+    if (rj_header_failed(&h)) {
+        return rj_header_reply_error(&h, req);
+    }
+    rj_topic_config_t tc;
+    if (!rj_topic_manager_lookup(b->topics, topic, &tc)) {
+        char remark[300];
+        snprintf(remark, sizeof(remark), "topic[%.*s] not exist", (int)topic.len,
+                 (const char *)topic.data);
+        return rj_broker_reply(req, cmd, RJ_RESP_TOPIC_NOT_EXIST, remark, false);
+    }
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_jw_object_begin(&w);
+    rj_jw_key(&w, "offsetTable");
+    rj_jw_object_begin(&w);
+    for (int32_t q = 0; q < tc.write_queue_nums; q++) {
+        int64_t min = rj_store_get_min_offset_in_queue(b->store, topic, q);
+        int64_t max = rj_store_get_max_offset_in_queue(b->store, topic, q);
+        int64_t ts = 0;
+        min = min < 0 ? 0 : min;
+        max = max < 0 ? 0 : max;
+        if (max > 0) {
+            ts = rj_store_get_message_store_timestamp(b->store, topic, q, max - 1);
+        }
+        rj_broker_write_mq_key(&w, b->config.broker_name, topic, q);
+        rj_jw_object_begin(&w);
+        rj_jw_key(&w, "lastUpdateTimestamp");
+        rj_jw_int(&w, ts);
+        rj_jw_key(&w, "maxOffset");
+        rj_jw_int(&w, max);
+        rj_jw_key(&w, "minOffset");
+        rj_jw_int(&w, min);
+        rj_jw_object_end(&w);
+    }
+    rj_jw_object_end(&w);
+    rj_jw_object_end(&w);
+    int rc = rj_broker_reply_json(req, cmd, &w);
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
+static const rj_broker_handler_t handlers[] = {
+    {RJ_REQ_UPDATE_AND_CREATE_TOPIC, RJ_DISPATCH_WORKER, handle_update_and_create_topic},
+    {RJ_REQ_DELETE_TOPIC_IN_BROKER, RJ_DISPATCH_WORKER, handle_delete_topic},
+    {RJ_REQ_GET_ALL_TOPIC_CONFIG, RJ_DISPATCH_WORKER, handle_get_all_topic_config},
+    {RJ_REQ_GET_SYSTEM_TOPIC_LIST_FROM_BROKER, RJ_DISPATCH_WORKER, handle_get_system_topics},
+    {RJ_REQ_GET_TOPIC_STATS_INFO, RJ_DISPATCH_WORKER, handle_topic_stats},
+};
+
+const rj_broker_processor_t rj_processor_admin_topic = {
+    .name = "admin_topic",
+    .handlers = handlers,
+    .nhandlers = sizeof(handlers) / sizeof(handlers[0]),
+};

@@ -1,0 +1,405 @@
+/*
+ * Administration and query codes against a real broker: topic and
+ * subscription-group management, broker config (live changes, black list),
+ * runtime info, topic and consume statistics (fastjson object keys),
+ * connection lists, message queries by key and offset id, consume-queue and
+ * time-span queries, offset cloning and reset (pushed to the consumer), and
+ * calls forwarded to a consumer (GET_CONSUMER_RUNNING_INFO).
+ */
+#include "broker_fixture.h"
+
+#include "common/alloc.h"
+#include "common/clock.h"
+#include "common/json.h"
+#include "ramjet/status.h"
+#include "support/wait.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static it_cluster_t cluster;
+
+static int
+group_setup(void **state)
+{
+    (void)state;
+    it_cluster_start(&cluster, NULL);
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    (void)state;
+    it_cluster_stop(&cluster);
+    return 0;
+}
+
+static json_t *
+body_json(rj_raw_reply_t *r)
+{
+    json_t *j = rj_json_parse(r->body.data, r->body.len, NULL, 0);
+    if (j == NULL) {
+        fail_msg("body does not parse: %s", rj_raw_reply_body_text(r));
+    }
+    return j;
+}
+
+/* Waits until the queue's max offset reaches `want`. */
+static void
+wait_max_offset(rj_raw_client_t *c, const char *topic, int qid, int64_t want)
+{
+    char ext[256];
+    snprintf(ext, sizeof(ext), "{\"topic\":\"%s\",\"queueId\":\"%d\"}", topic, qid);
+    int64_t deadline = rj_clock_mono_ms() + IT_TIMEOUT_MS;
+    for (;;) {
+        rj_raw_reply_t r;
+        it_call(c, 30, IT_VERSION_JAVA, ext, NULL, 0, &r);
+        int64_t v = strtoll(rj_raw_reply_ext(&r, "offset"), NULL, 10);
+        rj_raw_reply_cleanup(&r);
+        if (v >= want) {
+            return;
+        }
+        assert_true(rj_clock_mono_ms() < deadline);
+        rj_clock_sleep_ms(2);
+    }
+}
+
+static void
+test_topic_admin(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    /* ali-ons' UPDATE_AND_CREATE_TOPIC, answered as 4.9.8 does. */
+    it_golden_send(c, 104, &r);
+    it_golden_expect(&r, 107, (const char *const[]){"remark", NULL});
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 17, IT_VERSION_JAVA,
+            "{\"topic\":\"TBW102\",\"defaultTopic\":\"TBW102\",\"readQueueNums\":\"8\","
+            "\"writeQueueNums\":\"8\",\"perm\":\"7\",\"topicFilterType\":\"SINGLE_TAG\","
+            "\"order\":\"false\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 1);
+    assert_string_equal(r.remark, "The topic[TBW102] is conflict with system topic.");
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 17, IT_VERSION_JAVA,
+            "{\"topic\":\"BadQ\",\"defaultTopic\":\"TBW102\",\"readQueueNums\":\"-1\","
+            "\"writeQueueNums\":\"8\",\"perm\":\"6\",\"topicFilterType\":\"SINGLE_TAG\","
+            "\"order\":\"false\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 1);
+    rj_raw_reply_cleanup(&r);
+
+    it_call(c, 21, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(r.ext);
+    json_t *all = body_json(&r);
+    json_t *tc = json_object_get(json_object_get(all, "topicConfigTable"), "AlionsAcceptance");
+    assert_int_equal(json_integer_value(json_object_get(tc, "writeQueueNums")), 4);
+    assert_int_equal(json_integer_value(json_object_get(tc, "perm")), 6);
+    json_decref(all);
+    rj_raw_reply_cleanup(&r);
+
+    it_call(c, 305, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"SCHEDULE_TOPIC_XXXX\""));
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"DefaultCluster\""));
+    rj_raw_reply_cleanup(&r);
+
+    /* Topic stats: fastjson MessageQueue keys. */
+    for (int i = 0; i < 2; i++) {
+        it_send_message(c, "AlionsAcceptance", 0, "TAGS\001TagA\002KEYS\001adminKey", "b", 1, &r);
+        assert_int_equal(r.code, 0);
+        rj_raw_reply_cleanup(&r);
+    }
+    wait_max_offset(c, "AlionsAcceptance", 0, 2);
+    it_call(c, 202, IT_VERSION_JAVA, "{\"topic\":\"AlionsAcceptance\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r),
+                           "{\"brokerName\":\"broker-a\",\"queueId\":0,\"topic\":"
+                           "\"AlionsAcceptance\"}:{\"lastUpdateTimestamp\":"));
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"maxOffset\":2,\"minOffset\":0}"));
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 202, IT_VERSION_JAVA, "{\"topic\":\"NoSuch\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 17);
+    assert_string_equal(r.remark, "topic[NoSuch] not exist");
+    rj_raw_reply_cleanup(&r);
+
+    /* Query by key, then view by the offset id of the send. */
+    it_call(c, 12, IT_VERSION_JAVA,
+            "{\"topic\":\"AlionsAcceptance\",\"key\":\"adminKey\",\"maxNum\":\"32\","
+            "\"beginTimestamp\":\"0\",\"endTimestamp\":\"9999999999999\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(it_count_records(&r), 2);
+    assert_non_null(rj_raw_reply_ext(&r, "indexLastUpdateTimestamp"));
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 12, IT_VERSION_JAVA,
+            "{\"topic\":\"AlionsAcceptance\",\"key\":\"noSuchKeyVectors\",\"maxNum\":\"32\","
+            "\"beginTimestamp\":\"0\",\"endTimestamp\":\"9999999999999\"}",
+            NULL, 0, &r);
+    it_golden_expect(&r, 199, (const char *const[]){"remark", NULL});
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 33, IT_VERSION_JAVA, "{\"offset\":\"1099511627776\"}", NULL, 0, &r);
+    it_golden_expect(&r, 193, (const char *const[]){"remark", NULL});
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 33, IT_VERSION_JAVA, "{\"offset\":\"0\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(it_count_records(&r), 1);
+    rj_raw_reply_cleanup(&r);
+
+    /* Consume queue and time span. */
+    it_call(c, 321, IT_VERSION_JAVA,
+            "{\"topic\":\"AlionsAcceptance\",\"queueId\":\"0\",\"index\":\"0\",\"count\":\"10\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    json_t *cq = body_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(cq, "maxQueueIndex")), 2);
+    json_t *units = json_object_get(cq, "queueData");
+    assert_int_equal(json_array_size(units), 2);
+    /* "TagA".hashCode() */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(units, 0), "tagsCode")),
+                     2598919);
+    json_decref(cq);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 303, IT_VERSION_JAVA, "{\"topic\":\"AlionsAcceptance\",\"group\":\"nobody\"}", NULL,
+            0, &r);
+    assert_int_equal(r.code, 0);
+    json_t *span = body_json(&r);
+    assert_int_equal(json_array_size(json_object_get(span, "consumeTimeSpanSet")), 4);
+    json_decref(span);
+    rj_raw_reply_cleanup(&r);
+
+    /* Delete: gone from the table. */
+    it_call(c, 215, IT_VERSION_JAVA, "{\"topic\":\"AlionsAcceptance\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 202, IT_VERSION_JAVA, "{\"topic\":\"AlionsAcceptance\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 17);
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(c);
+}
+
+static void
+test_broker_config_and_runtime_info(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    it_call(c, 26, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\nautoCreateTopicEnable=true\n"));
+    const char *v1 = rj_raw_reply_ext(&r, "version");
+    assert_non_null(v1);
+    assert_non_null(strstr(v1, "\"counter\":0"));
+    rj_raw_reply_cleanup(&r);
+
+    const char *upd = "autoCreateTopicEnable=false\nfileReservedTime=24\n";
+    it_call(c, 25, IT_VERSION_JAVA, NULL, upd, strlen(upd), &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 26, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\nautoCreateTopicEnable=false\n"));
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\nfileReservedTime=24\n"));
+    assert_non_null(strstr(rj_raw_reply_ext(&r, "version"), "\"counter\":1"));
+    rj_raw_reply_cleanup(&r);
+    /* Off now: a send to an unknown topic is refused. */
+    it_send_message(c, "NeverCreated", 0, NULL, "x", 1, &r);
+    assert_int_equal(r.code, 17);
+    rj_raw_reply_cleanup(&r);
+    const char *back = "autoCreateTopicEnable=true\n";
+    it_call(c, 25, IT_VERSION_JAVA, NULL, back, strlen(back), &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+
+    const char *black = "brokerConfigPath=/tmp/x\n";
+    it_call(c, 25, IT_VERSION_JAVA, NULL, black, strlen(black), &r);
+    assert_int_equal(r.code, 16);
+    assert_string_equal(r.remark, "Can not update config in black list.");
+    rj_raw_reply_cleanup(&r);
+    const char *fixed = "listenPort=1\n";
+    it_call(c, 25, IT_VERSION_JAVA, NULL, fixed, strlen(fixed), &r);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.remark, "listenPort"));
+    rj_raw_reply_cleanup(&r);
+    const char *bad = "fileReservedTime=soon\n";
+    it_call(c, 25, IT_VERSION_JAVA, NULL, bad, strlen(bad), &r);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.remark, "fileReservedTime"));
+    rj_raw_reply_cleanup(&r);
+
+    it_call(c, 28, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    json_t *kv = body_json(&r);
+    json_t *table = json_object_get(kv, "table");
+    assert_string_equal(json_string_value(json_object_get(table, "brokerVersionDesc")), "V4_9_8");
+    assert_string_equal(json_string_value(json_object_get(table, "brokerVersion")), "409");
+    assert_non_null(json_object_get(table, "putTps"));
+    assert_non_null(json_object_get(table, "pageCacheLockTimeMills"));
+    assert_non_null(json_object_get(table, "commitLogDiskRatio"));
+    assert_true(
+        strtoll(json_string_value(json_object_get(table, "msgPutTotalTodayNow")), NULL, 10) >= 2);
+    json_decref(kv);
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(c);
+}
+
+static void
+test_groups_connections_offsets_and_forwarding(void **state)
+{
+    (void)state;
+    rj_raw_client_t *admin = it_connect(cluster.broker);
+    rj_raw_client_t *consumer = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    const char *sg = "{\"groupName\":\"adm_group\",\"retryMaxTimes\":5,\"consumeEnable\":true}";
+    it_call(admin, 200, IT_VERSION_JAVA, NULL, sg, strlen(sg), &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 201, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    json_t *groups = body_json(&r);
+    json_t *g = json_object_get(json_object_get(groups, "subscriptionGroupTable"), "adm_group");
+    assert_int_equal(json_integer_value(json_object_get(g, "retryMaxTimes")), 5);
+    json_decref(groups);
+    rj_raw_reply_cleanup(&r);
+
+    /* A consumer (and producer) of adm_group on AdmTopic. */
+    it_call(admin, 17, IT_VERSION_JAVA,
+            "{\"topic\":\"AdmTopic\",\"defaultTopic\":\"TBW102\",\"readQueueNums\":\"4\","
+            "\"writeQueueNums\":\"4\",\"perm\":\"6\",\"topicFilterType\":\"SINGLE_TAG\","
+            "\"order\":\"false\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_send_message(admin, "AdmTopic", 0, "TAGS\001t", "m", 1, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    const char *hb = "{\"clientID\":\"127.0.0.1@adm\",\"consumerDataSet\":[{\"consumeFromWhere\":"
+                     "\"CONSUME_FROM_LAST_OFFSET\",\"consumeType\":\"CONSUME_PASSIVELY\","
+                     "\"groupName\":\"adm_group\",\"messageModel\":\"CLUSTERING\","
+                     "\"subscriptionDataSet\":[{\"classFilterMode\":false,\"codeSet\":[],"
+                     "\"expressionType\":\"TAG\",\"subString\":\"*\",\"subVersion\":1,"
+                     "\"tagsSet\":[],\"topic\":\"AdmTopic\"}],\"unitMode\":false}],"
+                     "\"producerDataSet\":[{\"groupName\":\"adm_pg\"}]}";
+    it_call(consumer, 34, IT_VERSION_JAVA, NULL, hb, strlen(hb), &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    /* The consumer commits all four queues (RocketMQ's reset needs an offset for each). */
+    for (int q = 0; q < 4; q++) {
+        char ext[256];
+        snprintf(ext, sizeof(ext),
+                 "{\"consumerGroup\":\"adm_group\",\"topic\":\"AdmTopic\",\"queueId\":\"%d\","
+                 "\"commitOffset\":\"%d\"}",
+                 q, q == 0 ? 1 : 0);
+        it_call(consumer, 15, IT_VERSION_JAVA, ext, NULL, 0, &r);
+        assert_int_equal(r.code, 0);
+        rj_raw_reply_cleanup(&r);
+    }
+
+    it_call(admin, 203, IT_VERSION_JAVA, "{\"consumerGroup\":\"adm_group\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"clientId\":\"127.0.0.1@adm\""));
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"messageModel\":\"CLUSTERING\""));
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 203, IT_VERSION_JAVA, "{\"consumerGroup\":\"nobody\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 206);
+    assert_string_equal(r.remark, "the consumer group[nobody] not online");
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 204, IT_VERSION_JAVA, "{\"producerGroup\":\"adm_pg\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"clientId\":\"127.0.0.1@adm\""));
+    rj_raw_reply_cleanup(&r);
+
+    it_call(admin, 208, IT_VERSION_JAVA, "{\"consumerGroup\":\"adm_group\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r),
+                           "{\"brokerName\":\"broker-a\",\"queueId\":0,\"topic\":\"AdmTopic\"}:{"
+                           "\"brokerOffset\":"));
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"consumerOffset\":1"));
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 317, IT_VERSION_JAVA, "{\"isOrder\":\"false\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"adm_group\":[{"));
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 300, IT_VERSION_JAVA, "{\"topic\":\"AdmTopic\"}", NULL, 0, &r);
+    assert_string_equal(rj_raw_reply_body_text(&r), "{\"groupList\":[\"adm_group\"]}");
+    rj_raw_reply_cleanup(&r);
+
+    it_call(admin, 314, IT_VERSION_JAVA,
+            "{\"srcGroup\":\"adm_group\",\"destGroup\":\"adm_clone\",\"topic\":\"AdmTopic\","
+            "\"offline\":\"false\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 43, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"AdmTopic@adm_clone\":{0:1,1:0,2:0,3:0}"));
+    rj_raw_reply_cleanup(&r);
+
+    /* Reset to the end of the queues: the consumer is told with RESET_CONSUMER_CLIENT_OFFSET. */
+    it_call(admin, 222, IT_VERSION_JAVA,
+            "{\"topic\":\"AdmTopic\",\"group\":\"adm_group\",\"timestamp\":\"-1\","
+            "\"isForce\":\"true\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"topic\":\"AdmTopic\"}:1"));
+    rj_raw_reply_cleanup(&r);
+    assert_int_equal(rj_raw_client_read_reply(consumer, IT_TIMEOUT_MS, &r), 0);
+    assert_int_equal(r.code, 220);
+    assert_int_equal(r.flag, 2);
+    assert_string_equal(rj_raw_reply_ext(&r, "group"), "adm_group");
+    rj_raw_reply_cleanup(&r);
+
+    /* GET_CONSUMER_RUNNING_INFO is forwarded to the consumer and its answer relayed. */
+    int32_t op = it_send(admin, 307, IT_VERSION_JAVA, 0,
+                         "{\"consumerGroup\":\"adm_group\",\"clientId\":\"127.0.0.1@adm\","
+                         "\"jstackEnable\":\"false\"}",
+                         NULL, 0);
+    rj_raw_reply_t fwd;
+    assert_int_equal(rj_raw_client_read_reply(consumer, IT_TIMEOUT_MS, &fwd), 0);
+    assert_int_equal(fwd.code, 307);
+    assert_string_equal(rj_raw_reply_ext(&fwd, "clientId"), "127.0.0.1@adm");
+    rj_buf_t answer = RJ_BUF_INIT;
+    const char *info = "{\"properties\":{\"consumeType\":\"CONSUME_PASSIVELY\"}}";
+    assert_int_equal(
+        rj_raw_request_json(&answer, 0, IT_VERSION_JAVA, fwd.opaque, 1, NULL, info, strlen(info)),
+        0);
+    assert_int_equal(rj_raw_client_send(consumer, answer.data, answer.len), 0);
+    rj_buf_cleanup(&answer);
+    rj_raw_reply_cleanup(&fwd);
+    assert_int_equal(rj_raw_client_read_reply(admin, IT_TIMEOUT_MS, &r), 0);
+    assert_int_equal(r.opaque, op);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(rj_raw_reply_body_text(&r), info);
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 307, IT_VERSION_JAVA,
+            "{\"consumerGroup\":\"adm_group\",\"clientId\":\"nobody\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 1);
+    assert_string_equal(r.remark, "The Consumer <adm_group> <nobody> not online");
+    rj_raw_reply_cleanup(&r);
+
+    it_call(admin, 207, IT_VERSION_JAVA, "{\"groupName\":\"adm_clone\",\"removeOffset\":\"true\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(admin, 43, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_null(strstr(rj_raw_reply_body_text(&r), "adm_clone"));
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(consumer);
+    rj_raw_client_close(admin);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_topic_admin),
+        cmocka_unit_test(test_broker_config_and_runtime_info),
+        cmocka_unit_test(test_groups_connections_offsets_and_forwarding),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
