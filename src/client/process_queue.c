@@ -40,6 +40,8 @@ rj_pq_create(const rj_message_queue_t *mq, void *owner)
     atomic_init(&pq->last_consume_ms, now);
     atomic_init(&pq->last_lock_ms, now);
     pq->queue_offset_max = -1;
+    pq->seek_offset = -1;
+    pq->consume_offset = -1;
     pq->owner = owner;
     return pq;
 }

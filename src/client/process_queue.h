@@ -60,6 +60,12 @@ typedef struct rj_process_queue {
     /* Pull state, used by the pull loop only (one pull in flight at a time). */
     int64_t next_offset;
     int64_t suggest_broker_id;
+    /* Lite pull: seek target (-1 none), offset after what poll returned (-1 none),
+     * pause flag and the generation that seeks bump to retire the running loop. */
+    int64_t seek_offset;
+    int64_t consume_offset;
+    atomic_bool paused;
+    _Atomic uint64_t generation;
     /* Orderly: serialises consume tasks of this queue (Java's queue lock object). */
     pthread_mutex_t consume_lock;
     void *owner;                        /* the consumer */

@@ -250,6 +250,23 @@ update_table(rj_rebalance_t *rb, const char *topic, const rj_message_queue_t *mq
     return changed;
 }
 
+void
+rj_rebalance_assign(rj_rebalance_t *rb, const rj_message_queue_t *mqs, size_t count)
+{
+    size_t *idx = rj_calloc(count > 0 ? count : 1, sizeof(*idx));
+
+    if (idx == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        idx[i] = i;
+    }
+    if (update_table(rb, NULL, mqs, idx, count) && rb->ops->queues_changed != NULL) {
+        rb->ops->queues_changed(rb->owner, NULL);
+    }
+    rj_free(idx);
+}
+
 static void
 rebalance_topic(rj_rebalance_t *rb, const char *topic)
 {

@@ -74,6 +74,12 @@ void rj_rebalance_do(rj_rebalance_t *rb, const char *const *topics, size_t count
 size_t rj_rebalance_snapshot(rj_rebalance_t *rb, const char *topic, rj_process_queue_t **out,
                              size_t max);
 
+/*
+ * Assign mode: makes the table hold exactly `mqs` (removing others through the
+ * remove callback, adding the missing ones through the add callback). Blocks.
+ */
+void rj_rebalance_assign(rj_rebalance_t *rb, const rj_message_queue_t *mqs, size_t count);
+
 /* The process queue of `mq`, retained, or NULL. */
 rj_process_queue_t *rj_rebalance_find(rj_rebalance_t *rb, const rj_message_queue_t *mq);
 

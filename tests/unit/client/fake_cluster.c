@@ -261,6 +261,47 @@ ns_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
 
     pthread_mutex_lock(&fc->lock);
     record_request(fc, cmd);
+    if (cmd->code == 106) {
+        rj_json_writer_t w;
+        rj_jw_init(&w, &body, 0);
+        rj_jw_object_begin(&w);
+        rj_jw_key(&w, "brokerAddrTable");
+        rj_jw_object_begin(&w);
+        for (int i = 0; i < fc->broker_count; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "broker-%d", i);
+            rj_jw_key(&w, name);
+            rj_jw_object_begin(&w);
+            rj_jw_key(&w, "brokerAddrs");
+            rj_jw_object_begin(&w);
+            rj_jw_key_int_unquoted(&w, 0);
+            rj_jw_string(&w, fc->brokers[i].addr);
+            rj_jw_object_end(&w);
+            rj_jw_key(&w, "brokerName");
+            rj_jw_string(&w, name);
+            rj_jw_key(&w, "cluster");
+            rj_jw_string(&w, "DefaultCluster");
+            rj_jw_object_end(&w);
+        }
+        rj_jw_object_end(&w);
+        rj_jw_key(&w, "clusterAddrTable");
+        rj_jw_object_begin(&w);
+        rj_jw_key(&w, "DefaultCluster");
+        rj_jw_array_begin(&w);
+        for (int i = 0; i < fc->broker_count; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "broker-%d", i);
+            rj_jw_string(&w, name);
+        }
+        rj_jw_array_end(&w);
+        rj_jw_object_end(&w);
+        rj_jw_object_end(&w);
+        rj_jw_finish(&w);
+        pthread_mutex_unlock(&fc->lock);
+        rc = reply(req, 0, NULL, NULL, rj_buf_view(&body));
+        rj_buf_cleanup(&body);
+        return rc;
+    }
     ext_str(cmd, "topic", topic, sizeof(topic));
     topic_t *t = find_topic(fc, topic);
     if (t != NULL) {
@@ -1056,6 +1097,7 @@ start_server(rj_server_t **srv, char *addr, rj_request_handler_cb h, void *arg, 
         }
     } else {
         rj_server_register(*srv, 105, RJ_DISPATCH_INLINE, h, arg);
+        rj_server_register(*srv, 106, RJ_DISPATCH_INLINE, h, arg);
     }
     if (rj_server_start(*srv) != 0) {
         rj_server_destroy(*srv);
