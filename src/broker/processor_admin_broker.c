@@ -13,6 +13,7 @@
 #include "broker/broker_reply.h"
 #include "broker/processor.h"
 #include "broker/registrar.h"
+#include "broker/send_throttle.h"
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/fs.h"
@@ -294,8 +295,8 @@ handle_runtime_info(rj_request_t *req, const rj_command_t *cmd, void *arg)
     kv(&w, "pageCacheLockTimeMills", "%lld", (long long)rj_store_lock_time_ms(b->store));
     kv(&w, "startAcceptSendRequestTimeStamp", "%lld",
        (long long)RJ_BROKER_CONFIG_LIVE_GET(&b->config, start_accept_send_request_time_stamp));
-    /* Sends and pulls run on the I/O threads: there is no thread-pool queue behind them. */
-    kv(&w, "sendThreadPoolQueueSize", "0");
+    /* Sends wait in a queue only while the store is busy (held sends); pulls never queue. */
+    kv(&w, "sendThreadPoolQueueSize", "%zu", rj_send_throttle_held(b->throttle));
     kv(&w, "pullThreadPoolQueueSize", "0");
     char human[64];
     human_bytes((uint64_t)(st.commit_log_max_offset > st.commit_log_flushed_offset

@@ -18,6 +18,7 @@
 #include "broker/broker_reply.h"
 #include "broker/processor.h"
 #include "broker/processor_send.h"
+#include "broker/send_throttle.h"
 #include "broker/topic_validator.h"
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -627,6 +628,14 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
     };
     rj_msg_host_from_sockaddr(
         (const struct sockaddr *)rj_connection_peer(rj_request_connection(req)), &msg.born_host);
+    /* Response queueId is the one the producer asked for (or the random pick), not the DLQ's. */
+    int32_t resp_qid = to_dlq ? queue_id : (h->queue_id < 0 ? queue_id : h->queue_id);
+    rj_held_reply_t held = {resp_qid, topic_created};
+    /* Sends are being held: queue behind them so that order is kept. */
+    if (rj_send_throttle_active(b->throttle) &&
+        rj_send_throttle_hold(b->throttle, req, NULL, cmd, &msg, &held) == 0) {
+        return 0;
+    }
     flush_wait_t *fw = NULL;
     if (must_wait_flush(b, wait)) {
         fw = flush_wait_create(b, req, cmd, RJ_MSG_ID_MAX_HEX_SIZE);
@@ -638,8 +647,11 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
     rj_store_put_result_t res;
     memset(&res, 0, sizeof(res));
     rj_put_status_t st = rj_store_put(b->store, &msg, fw ? &fw->waiter : NULL, &res);
-    /* Response queueId is the one the producer asked for (or the random pick), not the DLQ's. */
-    int32_t resp_qid = to_dlq ? queue_id : (h->queue_id < 0 ? queue_id : h->queue_id);
+    if (st == RJ_PUT_OS_PAGECACHE_BUSY && b->throttle != NULL &&
+        rj_send_throttle_hold(b->throttle, req, fw ? fw->deferred : NULL, cmd, &msg, &held) == 0) {
+        rj_free(fw);
+        return 0;
+    }
     if (fw != NULL) {
         memcpy(fw->msg_id, res.msg_id, sizeof(res.msg_id));
         fw->queue_id = resp_qid;
@@ -713,6 +725,14 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
     };
     rj_msg_host_from_sockaddr(
         (const struct sockaddr *)rj_connection_peer(rj_request_connection(req)), &batch.born_host);
+    rj_held_reply_t held = {queue_id, topic_created};
+    if (rj_send_throttle_active(b->throttle) &&
+        rj_send_throttle_hold_batch(b->throttle, req, NULL, cmd, &batch, count, &held) == 0) {
+        if (offsets != stack_offsets) {
+            rj_free(offsets);
+        }
+        return 0;
+    }
     flush_wait_t *fw = NULL;
     size_t ids_cap = count * RJ_MSG_ID_MAX_HEX_SIZE;
     if (must_wait_flush(b, wait)) {
@@ -727,6 +747,15 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
     rj_store_put_result_t res;
     memset(&res, 0, sizeof(res));
     rj_put_status_t st = rj_store_put_batch(b->store, &batch, fw ? &fw->waiter : NULL, &res);
+    if (st == RJ_PUT_OS_PAGECACHE_BUSY && b->throttle != NULL &&
+        rj_send_throttle_hold_batch(b->throttle, req, fw ? fw->deferred : NULL, cmd, &batch, count,
+                                    &held) == 0) {
+        rj_free(fw);
+        if (offsets != stack_offsets) {
+            rj_free(offsets);
+        }
+        return 0;
+    }
     rj_buf_reset(&sc->ids);
     uint32_t n = res.msg_num > 0 ? (uint32_t)res.msg_num : (uint32_t)count;
     for (uint32_t i = 0; i < n && i < count; i++) {
@@ -795,8 +824,26 @@ static const rj_broker_handler_t handlers[] = {
     {RJ_REQ_SEND_BATCH_MESSAGE, RJ_DISPATCH_INLINE, handle_send},
 };
 
+static int
+start_send(rj_broker_t *b)
+{
+    int rc = rj_send_throttle_create(b, &b->throttle);
+    if (rc == 0) {
+        rc = rj_send_throttle_start(b->throttle);
+    }
+    return rc;
+}
+
+static void
+stop_send(rj_broker_t *b)
+{
+    rj_send_throttle_stop(b->throttle);
+}
+
 const rj_broker_processor_t rj_processor_send = {
     .name = "send",
     .handlers = handlers,
     .nhandlers = sizeof(handlers) / sizeof(handlers[0]),
+    .start = start_send,
+    .stop = stop_send,
 };
