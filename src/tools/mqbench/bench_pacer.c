@@ -12,7 +12,7 @@
 void
 rj_bench_pacer_init(rj_bench_pacer_t *p, double rate_per_s, double burst, uint64_t now_ns)
 {
-    p->rate_per_ns = rate_per_s > 0 ? rate_per_s / 1e9 : 0;
+    p->rate_per_s = rate_per_s > 0 ? rate_per_s : 0;
     p->burst = burst < 1 ? 1 : burst;
     p->tokens = 0;
     p->last_ns = now_ns;
@@ -21,20 +21,20 @@ rj_bench_pacer_init(rj_bench_pacer_t *p, double rate_per_s, double burst, uint64
 uint64_t
 rj_bench_pacer_take(rj_bench_pacer_t *p, unsigned n, uint64_t now_ns, uint64_t *intended_ns)
 {
-    if (p->rate_per_ns <= 0) {
+    if (p->rate_per_s <= 0) {
         *intended_ns = now_ns;
         return 0;
     }
     double cap = p->burst > (double)n ? p->burst : (double)n;
     if (now_ns > p->last_ns) {
-        p->tokens += (double)(now_ns - p->last_ns) * p->rate_per_ns;
+        p->tokens += (double)(now_ns - p->last_ns) * p->rate_per_s / 1e9;
         if (p->tokens > cap) {
             p->tokens = cap;
         }
         p->last_ns = now_ns;
     }
     if (p->tokens + 1e-9 < (double)n) {
-        double wait = ((double)n - p->tokens) / p->rate_per_ns;
+        double wait = ((double)n - p->tokens) * 1e9 / p->rate_per_s;
         return (uint64_t)ceil(wait);
     }
     p->tokens -= (double)n;
@@ -42,7 +42,7 @@ rj_bench_pacer_take(rj_bench_pacer_t *p, unsigned n, uint64_t now_ns, uint64_t *
         p->tokens = 0;
     }
     /* The last token taken appeared when the bucket held exactly n; what is left accrued since. */
-    double age_ns = p->tokens / p->rate_per_ns;
+    double age_ns = p->tokens * 1e9 / p->rate_per_s;
     *intended_ns = now_ns - (uint64_t)age_ns;
     return 0;
 }

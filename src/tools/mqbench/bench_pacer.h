@@ -17,10 +17,10 @@
 #include <stdint.h>
 
 typedef struct {
-    double rate_per_ns; /* tokens per nanosecond; 0 = unlimited */
-    double burst;       /* bucket capacity in tokens */
-    double tokens;      /* tokens in the bucket at `last_ns` */
-    uint64_t last_ns;   /* monotonic time of the last refill */
+    double rate_per_s; /* tokens per second; 0 = unlimited */
+    double burst;      /* bucket capacity in tokens */
+    double tokens;     /* tokens in the bucket at `last_ns` */
+    uint64_t last_ns;  /* monotonic time of the last refill */
 } rj_bench_pacer_t;
 
 /*

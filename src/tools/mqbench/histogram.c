@@ -216,10 +216,13 @@ rj_histogram_percentile(const rj_histogram_t *h, double pct)
     if (pct > 100.0) {
         pct = 100.0;
     }
-    double want = pct / 100.0 * (double)total;
-    uint64_t rank = (uint64_t)want;
-    if ((double)rank < want || rank == 0) {
-        rank++;
+    if (pct < 0.0) {
+        pct = 0.0;
+    }
+    /* Rounded rank: immune to 99.9 * 1000 coming out as 999.0000000000001. */
+    uint64_t rank = (uint64_t)(pct / 100.0 * (double)total + 0.5);
+    if (rank == 0) {
+        rank = 1;
     }
     if (rank > total) {
         rank = total;

@@ -68,7 +68,8 @@ double rj_histogram_mean(const rj_histogram_t *h);
 
 /*
  * Value at percentile `pct` (0..100]: the highest value of the bucket that
- * holds the ceil(pct/100 * count)-th smallest value, never above the maximum.
+ * holds the n-th smallest value, n = pct/100 * count rounded to the nearest
+ * integer (at least 1), as HdrHistogram ranks; never above the maximum.
  * 0 when empty.
  */
 uint64_t rj_histogram_percentile(const rj_histogram_t *h, double pct);
