@@ -38,6 +38,7 @@ enum {
 typedef struct rj_long_poll rj_long_poll_t;
 typedef struct rj_registrar rj_registrar_t;
 typedef struct rj_send_throttle rj_send_throttle_t;
+typedef struct rj_schedule_service rj_schedule_service_t;
 
 typedef struct rj_broker {
     rj_broker_config_t config;
@@ -52,7 +53,8 @@ typedef struct rj_broker {
     rj_consumer_manager_t *consumers;
     rj_producer_manager_t *producers;
     rj_long_poll_t *long_poll;
-    rj_send_throttle_t *throttle; /* holds sends while the store is busy (send processor) */
+    rj_send_throttle_t *throttle;    /* holds sends while the store is busy (send processor) */
+    rj_schedule_service_t *schedule; /* delayed-message delivery (masters; schedule processor) */
     rj_registrar_t *registrar;
     rj_broker_scheduler_t *housekeeping; /* persistence, client expiry */
     rj_broker_scheduler_t *registration; /* name-server registration */
