@@ -278,6 +278,8 @@ test_groups_connections_offsets_and_forwarding(void **state)
     rj_raw_reply_cleanup(&r);
     it_send_message(admin, "AdmTopic", 0, "TAGS\001t", "m", 1, &r);
     assert_int_equal(r.code, 0);
+    char adm_msg_id[64];
+    snprintf(adm_msg_id, sizeof(adm_msg_id), "%s", rj_raw_reply_ext(&r, "msgId"));
     rj_raw_reply_cleanup(&r);
     const char *hb = "{\"clientID\":\"127.0.0.1@adm\",\"consumerDataSet\":[{\"consumeFromWhere\":"
                      "\"CONSUME_FROM_LAST_OFFSET\",\"consumeType\":\"CONSUME_PASSIVELY\","
@@ -376,6 +378,31 @@ test_groups_connections_offsets_and_forwarding(void **state)
     assert_int_equal(r.code, 0);
     assert_string_equal(rj_raw_reply_body_text(&r), info);
     rj_raw_reply_cleanup(&r);
+    /* CONSUME_MESSAGE_DIRECTLY: forwarded with brokerName and the stored record as body. */
+    char cmd_ext[256];
+    snprintf(cmd_ext, sizeof(cmd_ext),
+             "{\"consumerGroup\":\"adm_group\",\"clientId\":\"127.0.0.1@adm\",\"msgId\":\"%s\"}",
+             adm_msg_id);
+    op = it_send(admin, 309, IT_VERSION_JAVA, 0, cmd_ext, NULL, 0);
+    assert_int_equal(rj_raw_client_read_reply(consumer, IT_TIMEOUT_MS, &fwd), 0);
+    assert_int_equal(fwd.code, 309);
+    assert_string_equal(rj_raw_reply_ext(&fwd, "brokerName"), "broker-a");
+    assert_string_equal(rj_raw_reply_ext(&fwd, "msgId"), adm_msg_id);
+    assert_int_equal(it_count_records(&fwd), 1);
+    const char *result = "{\"autoCommit\":true,\"consumeResult\":\"CR_SUCCESS\",\"order\":false,"
+                         "\"spentTimeMills\":1}";
+    rj_buf_t answer2 = RJ_BUF_INIT;
+    assert_int_equal(rj_raw_request_json(&answer2, 0, IT_VERSION_JAVA, fwd.opaque, 1, NULL, result,
+                                         strlen(result)),
+                     0);
+    assert_int_equal(rj_raw_client_send(consumer, answer2.data, answer2.len), 0);
+    rj_buf_cleanup(&answer2);
+    rj_raw_reply_cleanup(&fwd);
+    assert_int_equal(rj_raw_client_read_reply(admin, IT_TIMEOUT_MS, &r), 0);
+    assert_int_equal(r.opaque, op);
+    assert_string_equal(rj_raw_reply_body_text(&r), result);
+    rj_raw_reply_cleanup(&r);
+
     it_call(admin, 307, IT_VERSION_JAVA,
             "{\"consumerGroup\":\"adm_group\",\"clientId\":\"nobody\"}", NULL, 0, &r);
     assert_int_equal(r.code, 1);
