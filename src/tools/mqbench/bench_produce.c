@@ -171,12 +171,13 @@ sender_main(void *arg)
     char key[KEY_MAX];
 
     /*
-     * The rate is split evenly among the threads. The bucket holds 2 ms of
-     * tokens (at least one batch): enough to ride over timer slack, small
-     * enough that catching up after a stall stays a short burst.
+     * The rate is split evenly among the threads. The bucket holds one second
+     * of tokens: a sender that stalled (waiting for in-flight slots, or
+     * descheduled on a busy machine) catches up instead of silently offering
+     * less load, and its late messages are measured from when they were due.
      */
     double rate = o->rate / (double)run->sender_count;
-    rj_bench_pacer_init(&pacer, rate, rate * 0.002, rj_bench_mono_ns());
+    rj_bench_pacer_init(&pacer, rate, rate, rj_bench_mono_ns());
 
     while (!atomic_load_explicit(&run->stop_sending, memory_order_relaxed)) {
         uint64_t now = rj_bench_mono_ns(), intended, wait;
@@ -390,9 +391,9 @@ rj_bench_produce_start(rj_bench_run_t *run)
 }
 
 void
-rj_bench_produce_stop(rj_bench_run_t *run)
+rj_bench_produce_halt(rj_bench_run_t *run)
 {
-    if (run->senders == NULL && run->producers == NULL) {
+    if (run->senders == NULL) {
         return;
     }
     atomic_store(&run->stop_sending, true);
@@ -411,6 +412,15 @@ rj_bench_produce_stop(rj_bench_run_t *run)
     while (atomic_load(&run->inflight) > 0 && rj_bench_mono_ns() < deadline) {
         sleep_ns(1000000);
     }
+}
+
+void
+rj_bench_produce_stop(rj_bench_run_t *run)
+{
+    if (run->senders == NULL && run->producers == NULL) {
+        return;
+    }
+    rj_bench_produce_halt(run);
     for (int i = 0; i < run->producer_count; i++) {
         rj_producer_shutdown(run->producers[i]);
         rj_producer_destroy(run->producers[i]);

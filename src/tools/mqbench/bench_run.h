@@ -65,9 +65,12 @@ int rj_bench_produce_prepare(rj_bench_run_t *run);
 int rj_bench_produce_start(rj_bench_run_t *run);
 
 /*
- * Stops the sender threads, waits for outstanding async sends (up to a few
- * send timeouts) and shuts the producers down. Safe after a failed prepare.
+ * Stops the sender threads and waits for outstanding async sends (up to a
+ * few send timeouts); the producers stay up. Idempotent.
  */
+void rj_bench_produce_halt(rj_bench_run_t *run);
+
+/* Halts (if needed) and shuts the producers down. Safe after a failed prepare. */
 void rj_bench_produce_stop(rj_bench_run_t *run);
 
 /*

@@ -279,7 +279,7 @@ run_bench(reporter_t *r)
     uint64_t stop = report_until(r, end, NULL, "", 50000000u);
     uint64_t send_end = stop, recv_end = stop;
     if (sends) {
-        rj_bench_produce_stop(run);
+        rj_bench_produce_halt(run);
         send_end = rj_bench_mono_ns();
         recv_end = send_end;
     }
@@ -287,9 +287,7 @@ run_bench(reporter_t *r)
         uint64_t drain_end = send_end + (uint64_t)(o->drain_s * 1e9);
         recv_end = report_until(r, drain_end, drained, "drain", 10000000u);
     }
-    if (receives) {
-        rj_bench_consume_stop(run);
-    }
+    /* Final figures are taken before the shutdowns, which may wait on the network. */
     sample_rss(r);
 
     final = rj_malloc(sizeof(*final));
@@ -299,6 +297,8 @@ run_bench(reporter_t *r)
         goto done;
     }
     rj_bench_recorder_snapshot(&run->rec, final);
+    rj_bench_produce_stop(run);
+    rj_bench_consume_stop(run);
     if (!r->warm_taken) {
         fprintf(stderr, "mqbench: the run ended within the warm-up; nothing measured\n");
         rj_bench_snapshot_init(r->warm);
