@@ -1011,7 +1011,12 @@ rj_push_consumer_start(rj_push_consumer_t *c)
     /* As Java: fetch the subscribed routes, heartbeat, then rebalance at once. */
     for (size_t i = 0; i < c->sub_count; i++) {
         if (rj_client_instance_update_route(c->inst, c->subs[i]->topic, false, 0) != RJ_OK) {
-            rj_log(RJ_LOG_WARN, 0, "consumer %s: %s", c->group, rj_last_error());
+            /* The retry topic appears once the broker has the heartbeat: not worth a warning. */
+            rj_log(c->subs[i]->topic == c->retry_topic ||
+                           strcmp(c->subs[i]->topic, c->retry_topic) == 0
+                       ? RJ_LOG_INFO
+                       : RJ_LOG_WARN,
+                   0, "consumer %s: %s", c->group, rj_last_error());
         }
     }
     rj_client_instance_heartbeat_now(c->inst);
