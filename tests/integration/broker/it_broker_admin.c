@@ -281,6 +281,7 @@ test_groups_connections_offsets_and_forwarding(void **state)
     char adm_msg_id[64];
     snprintf(adm_msg_id, sizeof(adm_msg_id), "%s", rj_raw_reply_ext(&r, "msgId"));
     rj_raw_reply_cleanup(&r);
+    wait_max_offset(admin, "AdmTopic", 0, 1);
     const char *hb = "{\"clientID\":\"127.0.0.1@adm\",\"consumerDataSet\":[{\"consumeFromWhere\":"
                      "\"CONSUME_FROM_LAST_OFFSET\",\"consumeType\":\"CONSUME_PASSIVELY\","
                      "\"groupName\":\"adm_group\",\"messageModel\":\"CLUSTERING\","

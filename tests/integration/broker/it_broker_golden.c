@@ -8,6 +8,7 @@
 #include "broker_fixture.h"
 
 #include "common/alloc.h"
+#include "common/clock.h"
 #include "common/json.h"
 #include "remoting/command.h"
 
@@ -130,18 +131,40 @@ test_sends_answer_like_rocketmq(void **state)
     rj_raw_client_close(c);
 }
 
+/* Waits until the dispatcher has indexed queue `qid` of `topic` up to `want`. */
+static void
+wait_max_offset(rj_raw_client_t *c, const char *topic, int qid, int64_t want)
+{
+    char ext[256];
+    snprintf(ext, sizeof(ext), "{\"topic\":\"%s\",\"queueId\":\"%d\"}", topic, qid);
+    for (int i = 0; i < 5000; i++) {
+        rj_raw_reply_t r;
+        it_call(c, 30, IT_VERSION_JAVA, ext, NULL, 0, &r);
+        int64_t v = strtoll(rj_raw_reply_ext(&r, "offset"), NULL, 10);
+        rj_raw_reply_cleanup(&r);
+        if (v >= want) {
+            return;
+        }
+        rj_clock_sleep_ms(2);
+    }
+    fail_msg("%s/%d never reached offset %lld", topic, qid, (long long)want);
+}
+
 /* Three messages with tag TagA into TopicTest queue 0, which the pulls below read. */
 static void
 fill_queue0(rj_raw_client_t *c)
 {
+    int64_t last = 0;
     for (int i = 0; i < 3; i++) {
         rj_raw_reply_t r;
         char body[32];
         int n = snprintf(body, sizeof(body), "queue0 message %d", i);
         it_send_message(c, "TopicTest", 0, "TAGS\001TagA\002KEYS\001k0", body, (size_t)n, &r);
         assert_int_equal(r.code, 0);
+        last = strtoll(rj_raw_reply_ext(&r, "queueOffset"), NULL, 10);
         rj_raw_reply_cleanup(&r);
     }
+    wait_max_offset(c, "TopicTest", 0, last + 1);
 }
 
 static void
@@ -154,10 +177,8 @@ test_pulls_answer_like_rocketmq(void **state)
     /* Queue 0 of TopicTest exists after the sends of the first test (or is created now). */
     it_send_message(c, "TopicTest", 0, "TAGS\001TagA", "x", 1, &probe);
     assert_int_equal(probe.code, 0);
-    int64_t base = strtoll(rj_raw_reply_ext(&probe, "queueOffset"), NULL, 10);
     rj_raw_reply_cleanup(&probe);
     fill_queue0(c);
-    (void)base;
 
     /* ROCKETMQ binary pull of 2 messages from offset 0 with subscription "*". */
     it_golden_send(c, 180, &r);
