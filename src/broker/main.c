@@ -238,12 +238,20 @@ main(int argc, char **argv)
     }
     rj_log_set_thread_name("main");
     {
+        /* One line per key, as RocketMQ's printObjectProperties logs them. */
         rj_config_table_t extra[] = {{rj_store_config_options, &scfg}};
         rj_buf_t text = RJ_BUF_INIT;
         rj_broker_config_format(&cfg, extra, 1, &text);
         rj_buf_terminate(&text);
-        rj_log(RJ_LOG_INFO, 0, "mqbroker %s starting with configuration:\n%s", RJ_VERSION_STRING,
-               (const char *)text.data);
+        rj_log(RJ_LOG_INFO, 0, "mqbroker %s starting with configuration:", RJ_VERSION_STRING);
+        char *line = (char *)text.data, *next;
+        for (; line != NULL && *line != '\0'; line = next) {
+            next = strchr(line, '\n');
+            if (next != NULL) {
+                *next++ = '\0';
+            }
+            rj_log(RJ_LOG_INFO, 0, "  %s", line);
+        }
         rj_buf_cleanup(&text);
     }
     /* Worker processors (admin, queries) run on libuv's pool. */

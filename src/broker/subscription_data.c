@@ -102,10 +102,35 @@ rj_subscription_data_build(rj_bytes_t topic, rj_bytes_t expression, rj_bytes_t e
             }
         }
     }
-    rj_subscription_t *s = alloc_sub(topic, all ? RJ_BYTES_LIT("*") : expression, max_items);
-    if (s == NULL) {
+    /*
+     * One allocation holds the struct, the code and tag arrays, the topic, the
+     * expression and the tag copies: pulls with the SUBSCRIPTION flag build
+     * one of these per request.
+     */
+    rj_bytes_t sub_string = all ? RJ_BYTES_LIT("*") : expression;
+    size_t arrays = (size_t)max_items * (sizeof(int32_t) + sizeof(char *));
+    size_t strings = topic.len + 1 + sub_string.len + 1 + expression.len + (size_t)max_items;
+    size_t head =
+        (sizeof(rj_subscription_t) + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+    uint8_t *block = rj_malloc(head + arrays + strings);
+    if (block == NULL) {
         return RJ_ENOMEM;
     }
+    rj_subscription_t *s = (rj_subscription_t *)(void *)block;
+    memset(s, 0, sizeof(*s));
+    atomic_init(&s->refs, 1);
+    s->one_block = true;
+    s->tags = (char **)(void *)(block + head);
+    s->codes = (int32_t *)(void *)(block + head + (size_t)max_items * sizeof(char *));
+    char *text = (char *)block + head + arrays;
+    s->topic = text;
+    memcpy(text, topic.data, topic.len);
+    text[topic.len] = '\0';
+    text += topic.len + 1;
+    s->sub_string = text;
+    memcpy(text, sub_string.data, sub_string.len);
+    text[sub_string.len] = '\0';
+    text += sub_string.len + 1;
     s->expression_type = type;
     s->match_all = all;
     s->sub_version = rj_clock_wall_ms();
@@ -119,12 +144,10 @@ rj_subscription_data_build(rj_bytes_t topic, rj_bytes_t expression, rj_bytes_t e
             }
             rj_bytes_t tag = rj_bytes_trim(rj_bytes(expression.data + seg, i - seg));
             if (tag.len > 0 && !has_tag(s, tag)) {
-                s->tags[s->ntags] = rj_bytes_dup(tag);
-                if (s->tags[s->ntags] == NULL) {
-                    rj_subscription_data_release(s);
-                    return RJ_ENOMEM;
-                }
-                s->ntags++;
+                memcpy(text, tag.data, tag.len);
+                text[tag.len] = '\0';
+                s->tags[s->ntags++] = text;
+                text += tag.len + 1;
                 s->codes[s->ncodes++] = rj_java_hash(tag.data, tag.len);
             }
             seg = i + 2;
@@ -197,6 +220,10 @@ void
 rj_subscription_data_release(rj_subscription_t *s)
 {
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    if (s->one_block) {
+        rj_free(s);
         return;
     }
     for (int32_t i = 0; i < s->ntags; i++) {

@@ -37,6 +37,7 @@ typedef struct rj_subscription {
     int32_t ntags;
     int32_t *codes; /* codeSet, sorted ascending for the filter's binary search */
     int32_t ncodes;
+    bool one_block; /* everything lives in the struct's own allocation */
 } rj_subscription_t;
 
 /*
