@@ -607,6 +607,7 @@ lite_pull(rj_process_queue_t *pq, uint64_t gen)
         .subscription = sub->sub_string,
         .sub_version = sub->sub_version,
         .expression_type = sub->expression_type,
+        .broker_name = pq->mq.broker_name,
     };
     rj_command_t req;
     rj_api_build_pull(&req, &h);

@@ -421,6 +421,7 @@ rj_api_build_pull(rj_command_t *cmd, const rj_pull_header_t *h)
     rj_command_add_ext_cstr(cmd, "subscription", h->subscription);
     rj_command_add_ext_i64(cmd, "subVersion", h->sub_version);
     rj_command_add_ext_cstr(cmd, "expressionType", h->expression_type);
+    rj_command_add_ext_cstr(cmd, "bname", h->broker_name);
 }
 
 int

@@ -155,6 +155,7 @@ typedef struct {
     const char *subscription; /* NULL: omitted */
     int64_t sub_version;
     const char *expression_type; /* NULL: omitted */
+    const char *broker_name;     /* "bname", as 4.9.8 clients send; NULL: omitted */
 } rj_pull_header_t;
 
 void rj_api_build_pull(rj_command_t *cmd, const rj_pull_header_t *h);

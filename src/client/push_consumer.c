@@ -692,6 +692,7 @@ pull_message(rj_process_queue_t *pq)
         .subscription = NULL,
         .sub_version = sub->sub_version,
         .expression_type = sub->expression_type,
+        .broker_name = pq->mq.broker_name,
     };
     rj_command_t req;
     rj_api_build_pull(&req, &h);
