@@ -365,8 +365,7 @@ rj_commitlog_put(rj_store_t *s, const rj_store_msg_t *msg, rj_store_flush_waiter
     if (st != RJ_PUT_OK) {
         goto fail;
     }
-    if (msg->topic.len == 0 || msg->topic.len > RJ_MSG_TOPIC_MAX_V1 ||
-        msg->properties.len > RJ_MSG_PROPERTIES_MAX ||
+    if (!rj_store_topic_is_safe(msg->topic) || msg->properties.len > RJ_MSG_PROPERTIES_MAX ||
         msg->body.len > (size_t)s->cfg.max_message_size ||
         (msg->born_host.family != 4 && msg->born_host.family != 6) ||
         (msg->store_host.family != 4 && msg->store_host.family != 6)) {
@@ -496,8 +495,8 @@ rj_commitlog_put_batch(rj_store_t *s, const rj_store_batch_t *b, rj_store_flush_
         goto fail;
     }
     int32_t sys_flag = host_flags(b->sys_flag, &b->born_host, &b->store_host);
-    if (rj_sysflag_tran_type(sys_flag) != RJ_SYSFLAG_TRANSACTION_NOT || b->topic.len == 0 ||
-        b->topic.len > RJ_MSG_TOPIC_MAX_V1 || b->body.len > (size_t)s->cfg.max_message_size ||
+    if (rj_sysflag_tran_type(sys_flag) != RJ_SYSFLAG_TRANSACTION_NOT ||
+        !rj_store_topic_is_safe(b->topic) || b->body.len > (size_t)s->cfg.max_message_size ||
         b->properties.len > RJ_MSG_PROPERTIES_MAX ||
         (b->born_host.family != 4 && b->born_host.family != 6) ||
         (b->store_host.family != 4 && b->store_host.family != 6)) {

@@ -259,6 +259,15 @@ int
 rj_consume_queue_put(rj_consume_queue_t *cq, int64_t phy_offset, int32_t size, int64_t tags_code,
                      int64_t cq_offset)
 {
+    if (cq_offset < 0 || cq_offset > INT64_MAX / (2 * RJ_CQ_UNIT_SIZE) || size <= 0 ||
+        phy_offset < 0) {
+        rj_log_ratelimited(1000, RJ_LOG_ERROR, 0,
+                           "consume queue %s-%d: record at %lld has an invalid queue offset %lld "
+                           "or size %d; unit not written",
+                           cq->topic, cq->queue_id, (long long)phy_offset, (long long)cq_offset,
+                           size);
+        return RJ_ECORRUPT;
+    }
     if (phy_offset + size <= cq->max_physic_offset) {
         return 0;
     }

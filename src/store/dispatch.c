@@ -20,12 +20,22 @@
 
 #include <string.h>
 
+bool
+rj_store_topic_is_safe(rj_bytes_t topic)
+{
+    /* The topic names a directory: nothing that leaves consumequeue/. */
+    return topic.len > 0 && topic.len <= RJ_MSG_TOPIC_MAX_V1 &&
+           memchr(topic.data, '/', topic.len) == NULL &&
+           memchr(topic.data, '\0', topic.len) == NULL && !rj_bytes_eq_cstr(topic, ".") &&
+           !rj_bytes_eq_cstr(topic, "..");
+}
+
 rj_consume_queue_t *
 rj_store_find_queue(rj_store_t *s, rj_bytes_t topic, int32_t queue_id, bool create)
 {
     rj_consume_queue_t *cq =
         rj_queue_table_lookup(&s->queues, (const char *)topic.data, topic.len, queue_id);
-    if (cq != NULL || !create) {
+    if (cq != NULL || !create || !rj_store_topic_is_safe(topic)) {
         return cq;
     }
     cq = rj_calloc(1, sizeof(*cq));
@@ -95,6 +105,12 @@ dispatch_record(rj_store_t *s, const rj_message_record_t *rec)
         int64_t tags_code =
             rj_dispatch_tags_code(s, rec->topic, p.tags, p.delay, rec->store_timestamp);
         rj_consume_queue_t *cq = rj_store_find_queue(s, rec->topic, rec->queue_id, true);
+        if (cq == NULL && !rj_store_topic_is_safe(rec->topic)) {
+            rj_log_ratelimited(1000, RJ_LOG_ERROR, 0,
+                               "record at %lld has an unusable topic name: no consume queue unit",
+                               (long long)rec->phy_offset);
+            return 0;
+        }
         int rc = cq == NULL ? RJ_ENOMEM
                             : rj_consume_queue_put(cq, rec->phy_offset, rec->total_size, tags_code,
                                                    rec->queue_offset);

@@ -340,8 +340,9 @@ rj_index_service_build(rj_index_service_t *s, rj_bytes_t topic, int64_t phy_offs
     if (uniq_key.len > 0) {
         rc = put_key(s, &f, topic, uniq_key, phy_offset, store_timestamp);
     }
-    const uint8_t *p = keys.data, *end = keys.data + keys.len;
-    while (rc == 0 && p != NULL && p < end) {
+    const uint8_t *p = keys.data;
+    const uint8_t *end = keys.len > 0 ? keys.data + keys.len : keys.data;
+    while (rc == 0 && keys.len > 0 && p < end) {
         const uint8_t *sp = memchr(p, RJ_PROP_KEY_SEPARATOR, (size_t)(end - p));
         const uint8_t *tok_end = sp ? sp : end;
         if (tok_end > p) {

@@ -162,6 +162,8 @@ int rj_dispatch_start(rj_store_t *s);
 void rj_dispatch_stop(rj_store_t *s);
 /* Dispatches everything written so far (startup catch-up, tests). */
 void rj_dispatch_catch_up(rj_store_t *s);
+/* True for topics usable as a directory name (no '/', NUL, "." or ".."). */
+bool rj_store_topic_is_safe(rj_bytes_t topic);
 /* Consume-queue object for (topic, queue), created if `create`. */
 rj_consume_queue_t *rj_store_find_queue(rj_store_t *s, rj_bytes_t topic, int32_t queue_id,
                                         bool create);

@@ -4,6 +4,7 @@
 #include "ramjet/status.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +83,9 @@ test_lookups_during_growth_never_miss(void **state)
     reader_t r = {&t, false, 0};
     pthread_t th;
     pthread_create(&th, NULL, reader_main, &r);
+    while (atomic_load(&r.found) == 0) {
+        sched_yield();
+    }
     char topic[32];
     for (int i = 0; i < 2000; i++) {
         snprintf(topic, sizeof(topic), "grow-%d", i);

@@ -323,9 +323,13 @@ test_limits_are_enforced(void **state)
     topic[128] = 0;
     assert_int_equal(put(f, topic, 0, "x", "", &r), RJ_PUT_MESSAGE_ILLEGAL);
     assert_int_equal(put(f, "", 0, "x", "", &r), RJ_PUT_MESSAGE_ILLEGAL);
+    /* Topics name directories: nothing that could leave consumequeue/. */
+    assert_int_equal(put(f, "../escape", 0, "x", "", &r), RJ_PUT_MESSAGE_ILLEGAL);
+    assert_int_equal(put(f, "..", 0, "x", "", &r), RJ_PUT_MESSAGE_ILLEGAL);
+    assert_int_equal(put(f, "a/b", 0, "x", "", &r), RJ_PUT_MESSAGE_ILLEGAL);
     rj_store_stats_t st;
     rj_store_get_stats(f->s, &st);
-    assert_int_equal(st.put_message_failed_times, 3);
+    assert_int_equal(st.put_message_failed_times, 6);
 }
 
 static bool
