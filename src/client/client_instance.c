@@ -10,8 +10,9 @@
  * (Java's lockNamesrv) because user threads fetch routes on demand too.
  *
  * Locks, in the only order they are ever nested:
- *   update_lock -> members_lock (read) -> member's own locks
- *   route_lock and versions_lock are leaves.
+ *   members_lock (read) -> update_lock; members_lock (read) -> member's own locks
+ *   route_lock and versions_lock are leaves. Route changes are announced to the
+ *   members after update_lock is released.
  * members_lock is an rwlock: callbacks into members hold it for reading, so
  * unregistering (write) waits for callbacks of that member to finish.
  */
@@ -196,8 +197,8 @@ notify_route_changed(rj_client_instance_t *inst, const char *topic, const rj_top
     pthread_rwlock_unlock(&inst->members_lock);
 }
 
-/* Stores `fresh` (taking it) if it differs; tells the members. Caller holds update_lock. */
-static void
+/* Stores `fresh` (taking it) if it differs. Returns true if it did. Caller holds update_lock. */
+static bool
 store_route_locked(rj_client_instance_t *inst, const char *topic, rj_topic_route_t *fresh)
 {
     bool changed;
@@ -210,7 +211,7 @@ store_route_locked(rj_client_instance_t *inst, const char *topic, rj_topic_route
         if (rj_hashmap_put_cstr(inst->routes, topic, fresh, &prev) != 0) {
             pthread_rwlock_unlock(&inst->route_lock);
             rj_topic_route_destroy(fresh);
-            return;
+            return false;
         }
         rebuild_brokers_locked(inst);
         rj_topic_route_destroy(prev);
@@ -218,11 +219,11 @@ store_route_locked(rj_client_instance_t *inst, const char *topic, rj_topic_route
     pthread_rwlock_unlock(&inst->route_lock);
     if (!changed) {
         rj_topic_route_destroy(fresh);
-        return;
+        return false;
     }
     rj_log(RJ_LOG_INFO, 0, "topic route changed topic=%s brokers=%zu queue_datas=%zu", topic,
            fresh->broker_count, fresh->queue_count);
-    notify_route_changed(inst, topic, fresh);
+    return true;
 }
 
 int
@@ -245,10 +246,17 @@ rj_client_instance_update_route(rj_client_instance_t *inst, const char *topic, b
                            topic);
         }
     }
-    if (rc == RJ_OK) {
-        store_route_locked(inst, topic, r);
-    }
+    bool changed = rc == RJ_OK && store_route_locked(inst, topic, r);
     pthread_mutex_unlock(&inst->update_lock);
+    /* Members hear about it outside update_lock (they may fetch routes themselves); they get
+     * the route stored now, so racing updates still leave everyone with the latest one. */
+    if (changed) {
+        rj_topic_route_t *latest = rj_client_instance_route(inst, topic);
+        if (latest != NULL) {
+            notify_route_changed(inst, topic, latest);
+            rj_topic_route_destroy(latest);
+        }
+    }
     return rc;
 }
 
