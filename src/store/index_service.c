@@ -282,7 +282,7 @@ last_file(rj_index_service_t *s, int *err)
     if (prev != NULL) {
         /* The previous file is complete: make it durable and remember its end. */
         rj_index_file_flush(prev);
-        s->full_flushed_timestamp = atomic_load(&prev->end_timestamp);
+        atomic_store(&s->full_flushed_timestamp, atomic_load(&prev->end_timestamp));
     }
     return f;
 }

@@ -12,6 +12,7 @@
 #include "store/index_file.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,9 +24,9 @@ typedef struct {
     rj_index_file_t **files;
     size_t count;
     size_t cap;
-    rj_buf_t key;                   /* dispatcher's key builder */
-    bool error;                     /* a file could not be created: indexing paused */
-    int64_t full_flushed_timestamp; /* end time of the last full file flushed */
+    rj_buf_t key;                           /* dispatcher's key builder */
+    bool error;                             /* a file could not be created: indexing paused */
+    _Atomic int64_t full_flushed_timestamp; /* end time of the last full file flushed */
 } rj_index_service_t;
 
 int rj_index_service_init(rj_index_service_t *s, const char *dir, int32_t slots, int32_t nums);

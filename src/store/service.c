@@ -207,8 +207,9 @@ rj_service_flush_queues(rj_store_t *s, int least_pages)
     if (physic > 0) {
         nv.physic_msg_timestamp = physic;
     }
-    if (s->index.full_flushed_timestamp > 0) {
-        nv.index_msg_timestamp = s->index.full_flushed_timestamp;
+    int64_t index_ts = atomic_load(&s->index.full_flushed_timestamp);
+    if (index_ts > 0) {
+        nv.index_msg_timestamp = index_ts;
     }
     if (memcmp(&nv, &cp, sizeof(nv)) != 0) {
         int rc = rj_checkpoint_write(&s->checkpoint, &nv);

@@ -76,6 +76,28 @@ test_waker_times_out_and_wakes(void **state)
     rj_waker_destroy(&w);
 }
 
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool entered;
+    bool release;
+} gate_t;
+
+/* A slow completion: holds the flush thread until the test opens the gate. */
+static void
+on_done_blocking(rj_store_flush_waiter_t *w, rj_put_status_t st)
+{
+    (void)st;
+    gate_t *g = w->data;
+    pthread_mutex_lock(&g->mu);
+    g->entered = true;
+    pthread_cond_broadcast(&g->cond);
+    while (!g->release) {
+        pthread_cond_wait(&g->cond, &g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
 static void
 test_stuck_flush_completes_waiter_with_timeout_once(void **state)
 {
@@ -86,9 +108,15 @@ test_stuck_flush_completes_waiter_with_timeout_once(void **state)
     assert_int_equal(rj_store_start(f->s), 0);
     rj_store_put_result_t r;
     rj_store_msg_t m = st_msg("W", 0, "first", "");
-    assert_int_equal(rj_store_put(f->s, &m, NULL, &r), RJ_PUT_OK);
-    /* The flusher cannot get at the commit log while we hold its lock. */
-    pthread_mutex_lock(&f->s->cl.lock);
+    gate_t g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
+    rj_store_flush_waiter_t w1 = {.cb = on_done_blocking, .data = &g};
+    assert_int_equal(rj_store_put(f->s, &m, &w1, &r), RJ_PUT_OK);
+    /* The flush thread is now stuck in the first completion. */
+    pthread_mutex_lock(&g.mu);
+    while (!g.entered) {
+        pthread_cond_wait(&g.cond, &g.mu);
+    }
+    pthread_mutex_unlock(&g.mu);
     done_t d = {0, -1};
     rj_store_flush_waiter_t w = {.cb = on_done, .data = &d};
     assert_int_equal(rj_store_put(f->s, &m, &w, &r), RJ_PUT_OK);
@@ -96,13 +124,17 @@ test_stuck_flush_completes_waiter_with_timeout_once(void **state)
     wait_calls(&d, 1, 3000);
     assert_int_equal(atomic_load(&d.calls), 1);
     assert_int_equal(atomic_load(&d.status), RJ_PUT_FLUSH_DISK_TIMEOUT);
-    pthread_mutex_unlock(&f->s->cl.lock);
+    pthread_mutex_lock(&g.mu);
+    g.release = true;
+    pthread_cond_broadcast(&g.cond);
+    pthread_mutex_unlock(&g.mu);
     /* The flush catches up later; the waiter is not completed twice. */
     rj_clock_sleep_ms(50);
     assert_int_equal(atomic_load(&d.calls), 1);
     rj_store_stats_t st;
     rj_store_get_stats(f->s, &st);
     assert_int_equal(st.flush_disk_timeouts, 1);
+    assert_true(st.commit_log_flushed_offset >= r.phy_offset + r.wrote_bytes);
     assert_true(st_log_contains("FLUSH_DISK_TIMEOUT"));
     /* The message was stored anyway. */
     rj_store_view_t v;
