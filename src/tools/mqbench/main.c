@@ -23,6 +23,7 @@
 #include "tools/mqbench/bench_run.h"
 
 #include "common/alloc.h"
+#include "common/assert.h"
 #include "ramjet/log.h"
 #include "ramjet/status.h"
 
@@ -60,6 +61,19 @@ on_library_log(int level, const char *line, size_t len, void *arg)
     (void)level;
     (void)arg;
     fprintf(stderr, "ramjet: %.*s\n", (int)len, line);
+}
+
+/* Level of the client library's lines on stderr: $MQBENCH_LOG_LEVEL, default warn. */
+static int
+library_log_level(const char *name)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error", "off"};
+    for (int i = 0; name != NULL && i < (int)RJ_ARRAY_SIZE(names); i++) {
+        if (strcmp(name, names[i]) == 0) {
+            return RJ_LOG_LEVEL_DEBUG + i;
+        }
+    }
+    return RJ_LOG_LEVEL_WARN;
 }
 
 /* ------------------------------------------------------- name server check */
@@ -366,7 +380,7 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* Precise pacing needs sleeps close to what was asked (default slack is 50 us). */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-    rj_log_set_callback(on_library_log, RJ_LOG_LEVEL_WARN, NULL);
+    rj_log_set_callback(on_library_log, library_log_level(getenv("MQBENCH_LOG_LEVEL")), NULL);
 
     if (opts.rss_pid != 0) {
         int64_t kib;
