@@ -1030,6 +1030,18 @@ async_response(int status, const rj_command_t *resp, void *arg)
     rj_send_result_cleanup(&res);
 }
 
+/* strlcpy-style copy (snprintf("%s") showed up in send-path profiles). */
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size) {
+        n = size - 1;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 /* Picks the queue for this attempt and sends. Any thread (also the I/O thread). */
 static int
 async_invoke(async_ctx_t *ctx)
@@ -1043,12 +1055,12 @@ async_invoke(async_ctx_t *ctx)
         size_t q =
             rj_fault_strategy_select(&p->fault, ctx->pi, ctx->times > 0 ? ctx->broker : NULL, &ov);
         const rj_publish_broker_t *b = &ctx->pi->brokers[ctx->pi->queue_broker[q]];
-        snprintf(ctx->broker, sizeof(ctx->broker), "%s", b->name);
+        copy_str(ctx->broker, sizeof(ctx->broker), b->name);
         ctx->queue_id = ov >= 0 ? ov : ctx->pi->queues[q].queue_id;
         if (b->master_addr == NULL) {
             return rj_client_fail(RJ_ENOROUTE, "The broker[%s] not exist", b->name);
         }
-        snprintf(ctx->addr, sizeof(ctx->addr), "%s", b->master_addr);
+        copy_str(ctx->addr, sizeof(ctx->addr), b->master_addr);
     }
     fill_header(p, &ctx->pm, ctx->broker, ctx->queue_id, &h);
     int rc = rj_api_build_send(&req, &h, ctx->pm.body);
