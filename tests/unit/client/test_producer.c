@@ -15,7 +15,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cmocka.h>
@@ -656,6 +659,43 @@ test_transactional_send_commits_and_answers_checks(void **state)
     rj_message_destroy(m);
 }
 
+/* With no log callback the library writes nothing on stdout or stderr, failures included. */
+static void
+test_library_prints_nothing_by_default(void **state)
+{
+    fixture_t *f = *state;
+    char path[] = "/tmp/rj-silent-XXXXXX";
+    int fd = mkstemp(path);
+    int saved_out = dup(1), saved_err = dup(2);
+    rj_message_t *m = make_msg("TopicTest", "quiet");
+
+    assert_true(fd >= 0);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    assert_int_equal(rj_producer_start(f->p), RJ_OK);
+    assert_int_equal(rj_producer_send(f->p, m, NULL), RJ_OK);
+    fake_cluster_fail_sends(f->fc, -1, 3, 1);
+    assert_int_equal(rj_producer_send(f->p, m, NULL), RJ_EREMOTE); /* logs warnings internally */
+    rj_message_t *none = make_msg("NoSuchTopic", "x");
+    assert_int_equal(rj_producer_send(f->p, none, NULL), RJ_ENOROUTE);
+    rj_producer_shutdown(f->p);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, 1);
+    dup2(saved_err, 2);
+    close(saved_out);
+    close(saved_err);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    close(fd);
+    unlink(path);
+    rj_message_destroy(none);
+    rj_message_destroy(m);
+}
+
 int
 main(void)
 {
@@ -686,6 +726,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_transactional_send_commits_and_answers_checks, setup1,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_library_prints_nothing_by_default, setup1, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
