@@ -597,6 +597,41 @@ test_broker_requests_running_info_and_consume_directly(void **state)
     rj_push_consumer_destroy(c);
 }
 
+/* A producer and a consumer share one client instance; the consumer goes away while its
+ * long polls are parked at the broker, the producer keeps working. */
+static void
+test_consumer_destroyed_with_pulls_in_flight_on_a_shared_instance(void **state)
+{
+    fixture_t *f = *state;
+    seen_t s;
+    rj_producer_t *p;
+    rj_message_t *m;
+
+    seen_init(&s);
+    assert_int_equal(rj_producer_create("shared_pg", &p), RJ_OK);
+    assert_int_equal(rj_producer_set_namesrv_addr(p, fake_cluster_namesrv(f->fc)), RJ_OK);
+    assert_int_equal(rj_producer_set_instance_name(p, "shared"), RJ_OK);
+    assert_int_equal(rj_producer_start(p), RJ_OK);
+    rj_push_consumer_t *c = make_consumer(f->fc, "cg10", "TopicTest", "*", &s, false);
+    assert_int_equal(rj_push_consumer_set_instance_name(c, "shared"), RJ_OK);
+    assert_int_equal(rj_push_consumer_start(c), RJ_OK);
+    assert_string_equal(strchr(rj_push_consumer_client_id(c), '@') + 1, "shared");
+    owners_wait_t w = {&c, 1, 8};
+    assert_true(rj_wait_until(queues_settled, &w, 10000));
+    assert_int_equal(rj_message_create("TopicTest", &m), RJ_OK);
+    rj_message_set_body(m, "msg #1", 6);
+    assert_int_equal(rj_producer_send(p, m, NULL), RJ_OK);
+    assert_true(wait_count(&s, 1, 10000));
+    rj_clock_sleep_ms(100); /* the pulls are parked again */
+    rj_push_consumer_destroy(c);
+    /* The shared instance and its connections live on for the producer. */
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(rj_producer_send(p, m, NULL), RJ_OK);
+    }
+    rj_message_destroy(m);
+    rj_producer_destroy(p);
+}
+
 static void
 test_invalid_arguments_never_crash(void **state)
 {
@@ -675,6 +710,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broker_requests_running_info_and_consume_directly,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_consumer_destroyed_with_pulls_in_flight_on_a_shared_instance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_arguments_never_crash, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
