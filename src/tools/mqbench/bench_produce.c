@@ -76,14 +76,26 @@ rj_bench_report_error(rj_bench_run_t *run, const char *what, int status, const c
 
 /* ---------------------------------------------------------------- in-flight */
 
+/*
+ * A sender that found every slot taken sleeps until the count is down to the
+ * low-water mark (1/8 of the slots free), not just one slot: waking a sender
+ * for every completion would cost a context switch per message.
+ */
+static int
+inflight_low_water(const rj_bench_run_t *run)
+{
+    int limit = run->opts->inflight;
+    return limit - (limit / 8 > 0 ? limit / 8 : 1);
+}
+
 static void
 inflight_release(rj_bench_run_t *run)
 {
-    atomic_fetch_sub(&run->inflight, 1);
-    /* seq_cst pairs with inflight_acquire: a waiter either sees the slot or is signalled. */
-    if (atomic_load(&run->inflight_waiters) > 0) {
+    int now = atomic_fetch_sub(&run->inflight, 1) - 1;
+    /* seq_cst pairs with inflight_acquire: a waiter either sees the count or is woken. */
+    if (now <= inflight_low_water(run) && atomic_load(&run->inflight_waiters) > 0) {
         pthread_mutex_lock(&run->inflight_lock);
-        pthread_cond_signal(&run->inflight_cond);
+        pthread_cond_broadcast(&run->inflight_cond);
         pthread_mutex_unlock(&run->inflight_lock);
     }
 }
@@ -103,7 +115,8 @@ inflight_acquire(rj_bench_run_t *run)
         }
         pthread_mutex_lock(&run->inflight_lock);
         atomic_fetch_add(&run->inflight_waiters, 1);
-        while (atomic_load(&run->inflight) >= limit && !atomic_load(&run->stop_sending)) {
+        while (atomic_load(&run->inflight) > inflight_low_water(run) &&
+               !atomic_load(&run->stop_sending)) {
             pthread_cond_wait(&run->inflight_cond, &run->inflight_lock);
         }
         atomic_fetch_sub(&run->inflight_waiters, 1);
