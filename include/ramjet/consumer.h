@@ -147,6 +147,13 @@ RJ_API int rj_push_consumer_set_pull_threshold(rj_push_consumer_t *c, int msg_co
  */
 RJ_API int rj_push_consumer_set_max_reconsume_times(rj_push_consumer_t *c, int times);
 
+/*
+ * Concurrent listeners: a message held by a listener call longer than this
+ * many minutes (default 15, as Java) is sent back for a later retry so the
+ * queue's offset can move on.
+ */
+RJ_API int rj_push_consumer_set_consume_timeout(rj_push_consumer_t *c, int minutes);
+
 /* Orderly listeners: default pause after SUSPEND (default 1000 ms). */
 RJ_API int rj_push_consumer_set_suspend_time(rj_push_consumer_t *c, int64_t suspend_ms);
 

@@ -280,7 +280,7 @@ run_concurrent(rj_push_consumer_t *c, rj_process_queue_t *pq, rj_message_t **msg
     int64_t now = rj_clock_wall_ms();
 
     for (size_t i = 0; i < n; i++) {
-        msgs[i]->consume_start_ms = now;
+        atomic_store_explicit(&msgs[i]->consume_start_ms, now, memory_order_relaxed);
     }
     rj_consume_status_t status =
         c->listener((const rj_message_t *const *)msgs, n, &ctx, c->listener_arg);
@@ -507,7 +507,7 @@ run_orderly(rj_push_consumer_t *c, rj_process_queue_t *pq)
             .mq = pq->mq, .ack_index = INT_MAX, .suspend_ms = c->suspend_ms, .orderly = true};
         int64_t start = rj_clock_wall_ms();
         for (size_t i = 0; i < n; i++) {
-            msgs[i]->consume_start_ms = start;
+            atomic_store_explicit(&msgs[i]->consume_start_ms, start, memory_order_relaxed);
         }
         rj_consume_orderly_status_t status =
             c->orderly_listener((const rj_message_t *const *)msgs, n, &ctx, c->listener_arg);
@@ -684,6 +684,97 @@ rj_consume_start_relock(rj_push_consumer_t *c)
 {
     rj_push_consumer_retain(c);
     rj_push_consumer_schedule(c, 1000, relock_timer, c, 0);
+}
+
+/* --------------------------------------------------------- consume timeout */
+
+/*
+ * Java cleanExpiredMsg: a message a listener has held longer than the consume
+ * timeout is sent back for a later retry (delay level 3) and taken out of its
+ * queue, so one stuck call does not hold the queue's offset forever. At most
+ * 16 messages per queue per round, from the queue's head.
+ */
+void
+rj_consume_clean_expired(rj_push_consumer_t *c)
+{
+    rj_process_queue_t *pqs[1024];
+    size_t n = rj_rebalance_snapshot(&c->rb, NULL, pqs, 1024);
+    int64_t limit = (int64_t)c->consume_timeout_min * 60 * 1000;
+
+    if (n > 1024) {
+        n = 1024;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rj_process_queue_t *pq = pqs[i];
+        for (int k = 0; k < 16 && !atomic_load(&pq->dropped); k++) {
+            rj_message_t *m = rj_pq_first_pending(pq);
+            if (m == NULL) {
+                break;
+            }
+            int64_t started = atomic_load_explicit(&m->consume_start_ms, memory_order_relaxed);
+            if (started == 0 || rj_clock_wall_ms() - started <= limit) {
+                rj_pull_batch_release(m->batch);
+                break;
+            }
+            rj_log(RJ_LOG_WARN, 0,
+                   "consume of %s took over %d minutes: sent back, topic=%s qid=%d offset=%" PRId64,
+                   m->msg_id, c->consume_timeout_min, pq->mq.topic, pq->mq.queue_id,
+                   m->queue_offset);
+            if (rj_consume_send_back(c, m, 3) == RJ_OK) {
+                int64_t offset = rj_pq_remove(pq, &m, 1);
+                if (offset >= 0) {
+                    rj_offset_store_update(c->offsets, &pq->mq, offset, true);
+                }
+            }
+            rj_pull_batch_release(m->batch);
+        }
+        rj_pq_release(pq);
+    }
+}
+
+static void expired_timer(void *arg, uint64_t extra, bool cancelled);
+
+static void
+expired_task(void *arg, uint64_t extra, bool cancelled)
+{
+    rj_push_consumer_t *c = arg;
+
+    if (!cancelled) {
+        pthread_rwlock_rdlock(&c->run_lock);
+        if (c->running) {
+            rj_consume_clean_expired(c);
+        }
+        pthread_rwlock_unlock(&c->run_lock);
+        rj_push_consumer_schedule(c, (int64_t)c->consume_timeout_min * 60000, expired_timer, c,
+                                  extra);
+        return;
+    }
+    rj_push_consumer_release(c);
+}
+
+static void
+expired_timer(void *arg, uint64_t extra, bool cancelled)
+{
+    rj_push_consumer_t *c = arg;
+    int rc = RJ_ESHUTDOWN;
+
+    if (!cancelled) {
+        pthread_rwlock_rdlock(&c->run_lock);
+        if (c->running) {
+            rc = rj_executor_submit(rj_client_instance_service(c->inst), expired_task, c, extra);
+        }
+        pthread_rwlock_unlock(&c->run_lock);
+    }
+    if (rc != RJ_OK) {
+        rj_push_consumer_release(c);
+    }
+}
+
+void
+rj_consume_start_expiry(rj_push_consumer_t *c)
+{
+    rj_push_consumer_retain(c);
+    rj_push_consumer_schedule(c, (int64_t)c->consume_timeout_min * 60000, expired_timer, c, 0);
 }
 
 /* --------------------------------------------------------------- directly */

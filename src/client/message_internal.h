@@ -15,6 +15,7 @@
 #include "common/message_record.h"
 #include "ramjet/message.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -59,8 +60,8 @@ struct rj_message {
     const char *msg_id;         /* UNIQ_KEY, else offset_msg_id */
     const char *transaction_id; /* UNIQ_KEY of a half message, else NULL */
     char offset_msg_id[RJ_MSG_ID_MAX_HEX_SIZE];
-    int64_t consume_start_ms; /* consumer bookkeeping: when a listener got it */
-    uint64_t pq_seq;          /* consumer bookkeeping: position in its process queue */
+    _Atomic int64_t consume_start_ms; /* consumer bookkeeping: when a listener got it (wall ms) */
+    uint64_t pq_seq;                  /* consumer bookkeeping: position in its process queue */
     rj_pull_batch_t *batch;
 };
 

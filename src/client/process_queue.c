@@ -260,6 +260,24 @@ rj_pq_make_again(rj_process_queue_t *pq)
     pthread_mutex_unlock(&pq->lock);
 }
 
+rj_message_t *
+rj_pq_first_pending(rj_process_queue_t *pq)
+{
+    rj_message_t *m = NULL;
+
+    pthread_mutex_lock(&pq->lock);
+    for (size_t i = 0; i < pq->count; i++) {
+        rj_pq_entry_t *e = entry_at(pq, i);
+        if (!e->done) {
+            m = e->msg;
+            rj_pull_batch_retain(m->batch);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pq->lock);
+    return m;
+}
+
 void
 rj_pq_clear(rj_process_queue_t *pq)
 {

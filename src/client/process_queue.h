@@ -107,6 +107,12 @@ int64_t rj_pq_commit(rj_process_queue_t *pq);
 /* Orderly: the taken messages go back to be consumed again (their order kept). */
 void rj_pq_make_again(rj_process_queue_t *pq);
 
+/*
+ * The first message not yet consumed, with a reference on its batch (release
+ * it), or NULL.
+ */
+rj_message_t *rj_pq_first_pending(rj_process_queue_t *pq);
+
 /* Drops every message (releasing the batches). */
 void rj_pq_clear(rj_process_queue_t *pq);
 

@@ -119,6 +119,7 @@ rj_push_consumer_create(const char *group, rj_push_consumer_t **out)
     c->pull_threshold_count = 1000;
     c->pull_threshold_size_mib = 100;
     c->max_reconsume_times = -1;
+    c->consume_timeout_min = 15;
     c->suspend_ms = 1000;
     c->poll_namesrv_interval_ms = 30000;
     c->heartbeat_interval_ms = 30000;
@@ -253,6 +254,7 @@ INT_SETTER(rj_push_consumer_set_consume_thread_count, consume_threads, 1, 1000)
 INT_SETTER(rj_push_consumer_set_consume_batch_size, consume_batch_size, 1, 1024)
 INT_SETTER(rj_push_consumer_set_pull_batch_size, pull_batch_size, 1, 1024)
 INT_SETTER(rj_push_consumer_set_max_reconsume_times, max_reconsume_times, -1, 1000000)
+INT_SETTER(rj_push_consumer_set_consume_timeout, consume_timeout_min, 1, 1440)
 
 #define MS_SETTER(fn, field, lo)                                      \
     int fn(rj_push_consumer_t *c, int64_t value)                      \
@@ -1023,6 +1025,9 @@ rj_push_consumer_start(rj_push_consumer_t *c)
     rj_client_instance_heartbeat_now(c->inst);
     if (c->orderly_listener != NULL && c->model == RJ_MESSAGE_MODEL_CLUSTERING) {
         rj_consume_start_relock(c);
+    }
+    if (c->orderly_listener == NULL) {
+        rj_consume_start_expiry(c);
     }
     rj_client_instance_rebalance_soon(c->inst);
     rj_log(RJ_LOG_INFO, 0, "push consumer %s started, client id %s, %s", c->group,

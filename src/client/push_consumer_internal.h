@@ -58,6 +58,7 @@ struct rj_push_consumer {
     int pull_threshold_count;
     int pull_threshold_size_mib;
     int max_reconsume_times;
+    int consume_timeout_min;
     int64_t suspend_ms;
     int64_t poll_namesrv_interval_ms;
     int64_t heartbeat_interval_ms;
@@ -137,6 +138,12 @@ void rj_consume_unlock_all(rj_push_consumer_t *c);
 
 /* Orderly clustering: renews the queue locks every 20 s (first after 1 s). */
 void rj_consume_start_relock(rj_push_consumer_t *c);
+
+/* Concurrent listeners: sends back messages held past the consume timeout, every timeout. */
+void rj_consume_start_expiry(rj_push_consumer_t *c);
+
+/* One round of that (exposed for tests). Blocks (send-back RPCs). */
+void rj_consume_clean_expired(rj_push_consumer_t *c);
 
 /* ------------------------------------------------------------------ requests */
 

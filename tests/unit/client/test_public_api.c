@@ -45,6 +45,7 @@ test_every_public_function_rejects_null_objects(void **state)
     assert_true(rj_push_consumer_set_pull_batch_size(NULL, 0) < 0);
     assert_true(rj_push_consumer_set_pull_threshold(NULL, 0, 0) < 0);
     assert_true(rj_push_consumer_set_max_reconsume_times(NULL, 0) < 0);
+    assert_true(rj_push_consumer_set_consume_timeout(NULL, 0) < 0);
     assert_true(rj_push_consumer_set_suspend_time(NULL, 0) < 0);
     assert_true(rj_push_consumer_set_offset_store_dir(NULL, NULL) < 0);
     assert_true(rj_push_consumer_set_poll_namesrv_interval(NULL, 0) < 0);

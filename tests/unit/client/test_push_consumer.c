@@ -2,6 +2,7 @@
  * broadcasting, start positions, broker requests, bad input. */
 #include "fake_cluster.h"
 
+#include "client/push_consumer_internal.h"
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/fs.h"
@@ -597,6 +598,75 @@ test_broker_requests_running_info_and_consume_directly(void **state)
     rj_push_consumer_destroy(c);
 }
 
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    const rj_message_t *held;
+    bool release;
+    int calls;
+} stuck_t;
+
+static rj_consume_status_t
+stuck_listener(const rj_message_t *const *msgs, size_t count, rj_consume_context_t *ctx, void *arg)
+{
+    stuck_t *st = arg;
+    (void)ctx;
+    (void)count;
+    pthread_mutex_lock(&st->lock);
+    st->calls++;
+    if (st->held == NULL) {
+        st->held = msgs[0];
+        pthread_cond_broadcast(&st->cond);
+        while (!st->release) {
+            pthread_cond_wait(&st->cond, &st->lock);
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    return RJ_CONSUME_SUCCESS;
+}
+
+/* A listener call stuck past the consume timeout: its message is sent back and the queue's
+ * offset moves past it. */
+static void
+test_message_held_past_consume_timeout_is_sent_back(void **state)
+{
+    fixture_t *f = *state;
+    stuck_t st = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    rj_push_consumer_t *c;
+
+    fake_cluster_add_topic(f->fc, "OneQueue", 1);
+    assert_int_equal(rj_push_consumer_create("cg11", &c), RJ_OK);
+    assert_int_equal(rj_push_consumer_set_namesrv_addr(c, fake_cluster_namesrv(f->fc)), RJ_OK);
+    assert_int_equal(rj_push_consumer_subscribe(c, "OneQueue", "*"), RJ_OK);
+    assert_int_equal(rj_push_consumer_set_consume_timeout(c, 1), RJ_OK);
+    assert_int_equal(rj_push_consumer_set_consume_thread_count(c, 1), RJ_OK);
+    assert_int_equal(rj_push_consumer_set_listener(c, stuck_listener, &st), RJ_OK);
+    assert_int_equal(rj_push_consumer_start(c), RJ_OK);
+    produce(f->fc, "OneQueue", 0, 1, NULL);
+    pthread_mutex_lock(&st.lock);
+    while (st.held == NULL) {
+        pthread_cond_wait(&st.cond, &st.lock);
+    }
+    pthread_mutex_unlock(&st.lock);
+    /* Pretend the call started two minutes ago. */
+    rj_message_t *m = (rj_message_t *)st.held;
+    atomic_store(&m->consume_start_ms, rj_clock_wall_ms() - 120000);
+    rj_consume_clean_expired(c);
+    assert_int_equal(fake_cluster_count(f->fc, "%RETRY%cg11"), 1);
+    rj_message_queue_t mq = {"OneQueue", rj_message_broker_name(m), rj_message_queue_id(m)};
+    rj_process_queue_t *pq = rj_rebalance_find(&c->rb, &mq);
+    assert_non_null(pq);
+    assert_int_equal(rj_pq_msg_count(pq), 0);
+    assert_int_equal(rj_offset_store_read(c->offsets, &pq->mq, RJ_READ_FROM_MEMORY), 1);
+    rj_pq_release(pq);
+    pthread_mutex_lock(&st.lock);
+    st.release = true;
+    pthread_cond_broadcast(&st.cond);
+    pthread_mutex_unlock(&st.lock);
+    rj_push_consumer_destroy(c);
+    assert_int_equal(rj_push_consumer_set_consume_timeout(NULL, 1), RJ_EINVAL);
+}
+
 /* A producer and a consumer share one client instance; the consumer goes away while its
  * long polls are parked at the broker, the producer keeps working. */
 static void
@@ -712,6 +782,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_consumer_destroyed_with_pulls_in_flight_on_a_shared_instance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_message_held_past_consume_timeout_is_sent_back, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_invalid_arguments_never_crash, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
