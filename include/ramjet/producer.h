@@ -13,7 +13,9 @@
  * Callbacks:
  *   - rj_send_cb of async sends runs on the producer's I/O thread (the
  *     connection's event loop). It must be short and must not block: no sync
- *     send, no sleeping. Calling rj_producer_send_async() from it is fine.
+ *     send, no sleeping. Calling rj_producer_send_async() from it is fine for
+ *     a topic this producer has already sent to (a first send needs a route
+ *     lookup, which would block; from the I/O thread it fails with RJ_ENOROUTE).
  *     Every accepted async send gets exactly one callback, also when the
  *     producer shuts down with the send pending (status RJ_ESHUTDOWN).
  *   - rj_queue_select_cb runs on the sending thread, during the send call.
