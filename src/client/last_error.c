@@ -30,11 +30,14 @@ static unsigned log_slot_next;
 int
 rj_client_fail(int status, const char *fmt, ...)
 {
+    char text[LAST_ERROR_MAX];
     va_list ap;
 
+    /* Formatted aside first: callers may pass rj_last_error() itself as an argument. */
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
+    memcpy(last_error, text, sizeof(text));
     return status;
 }
 

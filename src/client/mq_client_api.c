@@ -598,6 +598,38 @@ rj_api_unlock_batch(rj_rpc_client_t *rpc, const char *addr, const char *group,
     return rc;
 }
 
+/* ------------------------------------------------------------------ filters */
+
+int
+rj_api_check_client_config(rj_rpc_client_t *rpc, const char *addr, const char *group,
+                           const char *client_id, rj_bytes_t subscription_json, int64_t timeout_ms)
+{
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_command_t req, *resp = NULL;
+    int rc;
+
+    rj_jw_init(&w, &body, 0);
+    rj_jw_object_begin(&w);
+    rj_jw_key(&w, "clientId");
+    rj_jw_string(&w, client_id);
+    rj_jw_key(&w, "group");
+    rj_jw_string(&w, group);
+    rj_jw_key(&w, "subscriptionData");
+    rj_jw_raw(&w, (const char *)subscription_json.data, subscription_json.len);
+    rj_jw_object_end(&w);
+    rc = rj_jw_finish(&w);
+    if (rc == RJ_OK) {
+        rj_command_init_request(&req, RJ_REQ_CHECK_CLIENT_CONFIG);
+        req.body = rj_buf_view(&body);
+        rc = invoke_expect(rpc, addr, &req, timeout_ms, RJ_RESP_SUCCESS, "CHECK_CLIENT_CONFIG",
+                           &resp);
+    }
+    rj_command_destroy(resp);
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
 /* ------------------------------------------------------------------- admin */
 
 int

@@ -206,6 +206,17 @@ int rj_api_unlock_batch(rj_rpc_client_t *rpc, const char *addr, const char *grou
                         const char *client_id, const rj_message_queue_t *mqs, size_t count,
                         int64_t timeout_ms);
 
+/* ------------------------------------------------------------------ filters */
+
+/*
+ * CHECK_CLIENT_CONFIG: asks the broker whether it accepts `subscription_json`
+ * (a SubscriptionData object) for `group` — how Java validates SQL92 filters
+ * at start. RJ_EREMOTE with the broker's remark when it does not.
+ */
+int rj_api_check_client_config(rj_rpc_client_t *rpc, const char *addr, const char *group,
+                               const char *client_id, rj_bytes_t subscription_json,
+                               int64_t timeout_ms);
+
 /* ------------------------------------------------------------------- admin */
 
 /* UPDATE_AND_CREATE_TOPIC on one broker (perm 6, SINGLE_TAG). */

@@ -925,6 +925,44 @@ static const rj_member_ops_t consumer_ops = {
 
 /* ------------------------------------------------------------- life cycle */
 
+/*
+ * Java checkClientInBroker: each SQL92 subscription is validated by one broker
+ * of its topic (CHECK_CLIENT_CONFIG), so a bad expression or a broker without
+ * property filtering fails the start instead of every pull.
+ */
+static int
+check_filters(rj_push_consumer_t *c)
+{
+    for (size_t i = 0; i < c->sub_count; i++) {
+        const rj_subscription_t *sub = c->subs[i];
+        char addr[128];
+        if (strcmp(sub->expression_type, RJ_EXPRESSION_TAG) == 0 ||
+            rj_client_instance_any_broker_of_topic(c->inst, sub->topic, addr, sizeof(addr)) !=
+                RJ_OK) {
+            continue;
+        }
+        rj_buf_t json = RJ_BUF_INIT;
+        rj_json_writer_t w;
+        rj_jw_init(&w, &json, 0);
+        rj_subscription_write_json(sub, &w);
+        int rc = rj_jw_finish(&w);
+        if (rc == RJ_OK) {
+            rc = rj_api_check_client_config(rj_client_instance_rpc(c->inst), addr, c->group,
+                                            rj_client_instance_client_id(c->inst),
+                                            rj_buf_view(&json), RJ_CLIENT_API_TIMEOUT_MS);
+        }
+        rj_buf_cleanup(&json);
+        if (rc != RJ_OK) {
+            return rj_client_fail(rc,
+                                  "Check client in broker error, maybe because you use %s to "
+                                  "filter message, but server has not been upgraded to "
+                                  "support: %s",
+                                  sub->expression_type, rj_last_error());
+        }
+    }
+    return RJ_OK;
+}
+
 int
 rj_push_consumer_start(rj_push_consumer_t *c)
 {
@@ -1021,6 +1059,15 @@ rj_push_consumer_start(rj_push_consumer_t *c)
                        : RJ_LOG_WARN,
                    0, "consumer %s: %s", c->group, rj_last_error());
         }
+    }
+    rc = check_filters(c);
+    if (rc != RJ_OK) {
+        pthread_mutex_unlock(&c->life_lock);
+        char why[512];
+        snprintf(why, sizeof(why), "%s", rj_last_error());
+        rj_push_consumer_shutdown(c);
+        atomic_store(&c->state, RJ_CONSUMER_STOPPED);
+        return rj_client_fail(rc, "%s", why);
     }
     rj_client_instance_heartbeat_now(c->inst);
     if (c->orderly_listener != NULL && c->model == RJ_MESSAGE_MODEL_CLUSTERING) {

@@ -304,6 +304,27 @@ test_tag_filter_and_offsets_survive_a_restart(void **state)
     rj_push_consumer_destroy(c);
 }
 
+/* An SQL92 subscription is checked at start (CHECK_CLIENT_CONFIG); a broker without property
+ * filtering makes the start fail with its reason. */
+static void
+test_sql92_subscription_checked_at_start(void **state)
+{
+    rj_push_consumer_t *c;
+    it_seen_t s;
+
+    it_seen_init(&s);
+    it_create_topic(&cluster, "IT_Sql", 2);
+    assert_int_equal(rj_push_consumer_create("it_sql", &c), RJ_OK);
+    assert_int_equal(rj_push_consumer_set_namesrv_addr(c, it_namesrv(&cluster)), RJ_OK);
+    assert_int_equal(rj_push_consumer_subscribe_sql(c, "IT_Sql", "a > 5"), RJ_OK);
+    assert_int_equal(rj_push_consumer_set_listener(c, it_record_listener, &s), RJ_OK);
+    assert_int_equal(rj_push_consumer_start(c), RJ_EREMOTE);
+    assert_non_null(strstr(rj_last_error(), "SQL92"));
+    assert_non_null(strstr(rj_last_error(), "does not support"));
+    assert_int_equal(rj_push_consumer_start(c), RJ_ESTATE);
+    rj_push_consumer_destroy(c);
+}
+
 int
 main(void)
 {
@@ -311,6 +332,7 @@ main(void)
         cmocka_unit_test(test_every_send_mode_is_consumed_exactly_once),
         cmocka_unit_test(test_keys_tags_properties_and_ids_arrive_unchanged),
         cmocka_unit_test(test_tag_filter_and_offsets_survive_a_restart),
+        cmocka_unit_test(test_sql92_subscription_checked_at_start),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
