@@ -246,7 +246,10 @@ RJ_API int rj_pull_consumer_set_poll_namesrv_interval(rj_pull_consumer_t *c, int
 RJ_API int rj_pull_consumer_set_heartbeat_interval(rj_pull_consumer_t *c, int64_t interval_ms);
 RJ_API int rj_pull_consumer_set_rebalance_interval(rj_pull_consumer_t *c, int64_t interval_ms);
 
-/* Subscribe mode: the group's queues are shared by rebalance (like the push consumer). */
+/*
+ * Subscribe mode: the group's queues are shared by rebalance (like the push
+ * consumer). Before start only (RJ_ESTATE afterwards).
+ */
 RJ_API int rj_pull_consumer_subscribe(rj_pull_consumer_t *c, const char *topic,
                                       const char *expression);
 
