@@ -1,5 +1,7 @@
 /*
  * Consume queue: 20-byte units written by the dispatcher, read lock-free.
+ * Files are sparse; pages are write-faulted (their space reserved) ahead of
+ * the writer, so a full disk shows up as an error return.
  *
  * A unit is written offset and tagsCode first and its size last, with a
  * 4-byte aligned store (units sit at multiples of 20, the size at +8), then
@@ -22,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Unit pages are write-faulted (space reserved) this far ahead of the writer. */
+#define PREFAULT_AHEAD (64u << 10)
 /* Largest gap (in files) the dispatcher fills with blank units. */
 #define MAX_GAP_FILES 16
 
@@ -59,7 +63,7 @@ rj_consume_queue_init(rj_consume_queue_t *cq, const char *cq_root, const char *t
     cq->queue_id = queue_id;
     cq->max_physic_offset = -1;
     atomic_init(&cq->min_logic_offset, 0);
-    int rc = rj_mfq_init(&cq->files, dir, file_size, RJ_MF_FALLOCATE);
+    int rc = rj_mfq_init(&cq->files, dir, file_size, 0);
     if (rc != 0) {
         rj_free(cq->topic);
         cq->topic = NULL;
@@ -244,6 +248,15 @@ write_unit(rj_consume_queue_t *cq, int64_t logic_offset, const rj_cq_unit_t *u)
     if ((size_t)pos + RJ_CQ_UNIT_SIZE > mf->size) {
         rj_mapped_file_release(mf);
         return RJ_EFULL;
+    }
+    if (pos + RJ_CQ_UNIT_SIZE > atomic_load_explicit(&mf->prefault_pos, memory_order_relaxed)) {
+        /* Reserve the pages before touching them: a full disk is an error here, not a
+         * SIGBUS in the store below. */
+        int rc = rj_mapped_file_prefault(mf, (size_t)pos + PREFAULT_AHEAD);
+        if (rc != 0) {
+            rj_mapped_file_release(mf);
+            return rc;
+        }
     }
     uint8_t *p = mf->base + pos;
     rj_store_be64(p, (uint64_t)u->phy_offset);

@@ -13,6 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "common/java_hash.h"
 #include "common/log.h"
 #include "common/message_properties.h"
@@ -242,14 +243,30 @@ behind(void *arg)
     return atomic_load(&s->reput_offset) < rj_commitlog_max_offset(s);
 }
 
+/*
+ * While records keep coming, the dispatcher polls every millisecond (as
+ * RocketMQ's reput does) and writers never pay for a wake-up; once it found
+ * nothing twice in a row it sleeps announced, and the next put wakes it.
+ */
 static void *
 dispatch_main(void *arg)
 {
     rj_store_t *s = arg;
     rj_log_set_thread_name("ReputMessage");
+    int idle = 0;
     while (!atomic_load(&s->stop_threads)) {
+        int64_t before = atomic_load(&s->reput_offset);
         int rc = do_reput(s);
-        rj_waker_wait(&s->dispatch_waker, rc == 0 ? 10 : 1000, rc == 0 ? behind : NULL, s);
+        if (rc != 0) {
+            rj_waker_wait(&s->dispatch_waker, 1000, NULL, NULL);
+            continue;
+        }
+        idle = atomic_load(&s->reput_offset) == before ? idle + 1 : 0;
+        if (idle < 2) {
+            rj_clock_sleep_ms(1);
+        } else {
+            rj_waker_wait(&s->dispatch_waker, 100, behind, s);
+        }
     }
     /* Shutdown: puts have stopped; dispatch everything that was written. */
     for (int i = 0; i < 50 && behind(s); i++) {

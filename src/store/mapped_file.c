@@ -298,14 +298,11 @@ rj_mapped_file_zero_tail(rj_mapped_file_t *mf, size_t from)
     }
     memset(mf->base + from, 0, page_end - from);
     if (page_end < mf->size) {
+        /* The hole is re-reserved page by page when the writer prefaults it. */
         if (fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)page_end,
                       (off_t)(mf->size - page_end)) != 0) {
             /* No hole punching here: zero the pages that hold data. */
             memset(mf->base + page_end, 0, mf->size - page_end);
-        } else if (fallocate(mf->fd, FALLOC_FL_KEEP_SIZE, (off_t)page_end,
-                             (off_t)(mf->size - page_end)) != 0) {
-            /* Blocks stay unreserved; the writer prefaults before writing. */
-            rj_log(RJ_LOG_DEBUG, errno, "re-reserve %s", mf->path);
         }
     }
     int rc = rj_mapped_file_sync_range(mf, from, page_end);

@@ -253,17 +253,6 @@ rj_recovery_run(rj_store_t *s)
                (long long)r.records, (long long)scan_start, (long long)end);
         rj_mfq_truncate(&s->cl, end, true);
         atomic_store(&s->cl.flushed_where, end);
-        /* Segments written by another implementation may be sparse: reserve the rest. */
-        rj_mapped_file_t *last = rj_mfq_last(&s->cl);
-        if (last != NULL) {
-            int32_t w = rj_mapped_file_wrote(last);
-            if ((size_t)w < last->size &&
-                fallocate(last->fd, FALLOC_FL_KEEP_SIZE, w, (off_t)(last->size - (size_t)w)) != 0 &&
-                errno != EOPNOTSUPP) {
-                rj_log(RJ_LOG_WARN, errno, "reserve the rest of %s", last->path);
-            }
-            rj_mapped_file_release(last);
-        }
     }
     s->cl.flushed_timestamp = 0;
 

@@ -1,0 +1,435 @@
+/*
+ * storebench: append throughput and latency of the message store, without the
+ * network. N threads append messages (body of -s bytes, TAGS and UNIQ_KEY
+ * properties like a Java producer's) for -D seconds under ASYNC_FLUSH or
+ * SYNC_FLUSH; each thread keeps -i appends in flight (SYNC_FLUSH completes
+ * them from the flush thread, as the broker does). Prints per-second rates,
+ * then messages/s, MB/s and p50/p99/p999 of the latency from the append call
+ * to its acknowledgement. --disk first measures the sequential write
+ * bandwidth of the same file system (O_DIRECT, and buffered + fdatasync).
+ */
+#include "common/alloc.h"
+#include "common/clock.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "ramjet/status.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Latency histogram: 64 power-of-two ranges × 64 linear sub-buckets (≤ 1.6 % error). */
+#define SUB_BITS 6
+#define SUB (1 << SUB_BITS)
+
+typedef struct {
+    uint64_t counts[64 * SUB];
+    uint64_t total;
+} histogram_t;
+
+/* v < 64: exact; else 64 linear steps per power of two: index = shift·64 + (v >> shift). */
+static int
+hist_bucket(uint64_t v)
+{
+    if (v < SUB) {
+        return (int)v;
+    }
+    int msb = 63 - __builtin_clzll(v);
+    int shift = msb - SUB_BITS + 1;
+    return (shift << SUB_BITS) + (int)(v >> shift);
+}
+
+/* Largest value of a bucket: percentiles are never understated. */
+static uint64_t
+hist_upper(int bucket)
+{
+    if (bucket < SUB) {
+        return (uint64_t)bucket;
+    }
+    int shift = bucket >> SUB_BITS;
+    uint64_t sub = (uint64_t)(bucket & (SUB - 1));
+    return ((sub + 1) << shift) - 1;
+}
+
+static void
+hist_add(histogram_t *h, uint64_t ns)
+{
+    h->counts[hist_bucket(ns)]++;
+    h->total++;
+}
+
+static uint64_t
+hist_percentile(const histogram_t *h, double p)
+{
+    uint64_t want = (uint64_t)ceil(p / 100.0 * (double)h->total);
+    if (want == 0) {
+        want = 1;
+    }
+    uint64_t seen = 0;
+    for (int i = 0; i < 64 * SUB; i++) {
+        seen += h->counts[i];
+        if (seen >= want) {
+            return hist_upper(i);
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *dir;
+    int threads;
+    int inflight;
+    int msg_size;
+    int duration_s;
+    int flush_type;
+    int queues;
+    long long segment_size;
+    bool index;
+    bool keep;
+    bool disk;
+} options_t;
+
+typedef struct worker worker_t;
+
+typedef struct {
+    rj_store_flush_waiter_t w;
+    worker_t *owner;
+    uint64_t start_ns;
+    bool busy;
+} slot_t;
+
+struct worker {
+    int id;
+    rj_store_t *s;
+    const options_t *o;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int pending;
+    slot_t *slots;
+    histogram_t hist; /* mu */
+    _Atomic uint64_t acked;
+    _Atomic uint64_t failed;
+};
+
+static _Atomic bool stop;
+
+static void
+on_flushed(rj_store_flush_waiter_t *w, rj_put_status_t st)
+{
+    slot_t *slot = w->data;
+    worker_t *wk = slot->owner;
+    uint64_t now = rj_clock_mono_ns();
+    pthread_mutex_lock(&wk->mu);
+    hist_add(&wk->hist, now - slot->start_ns);
+    slot->busy = false;
+    wk->pending--;
+    pthread_cond_signal(&wk->cond);
+    pthread_mutex_unlock(&wk->mu);
+    if (st == RJ_PUT_OK) {
+        atomic_fetch_add_explicit(&wk->acked, 1, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&wk->failed, 1, memory_order_relaxed);
+    }
+}
+
+static void *
+worker_main(void *arg)
+{
+    worker_t *wk = arg;
+    const options_t *o = wk->o;
+    char *body = rj_malloc((size_t)o->msg_size);
+    memset(body, 'x', (size_t)o->msg_size);
+    char props[128];
+    rj_store_msg_t m;
+    memset(&m, 0, sizeof(m));
+    m.topic = RJ_BYTES_LIT("StoreBench");
+    m.body = rj_bytes(body, (size_t)o->msg_size);
+    m.born_host.family = 4;
+    m.born_host.addr[0] = 127;
+    m.born_host.addr[3] = 1;
+    m.born_host.port = 50000 + wk->id;
+    m.store_host = m.born_host;
+    m.store_host.port = 10911;
+    m.wait_store_msg_ok = true;
+    uint64_t seq = 0;
+    int next_slot = 0;
+    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+        slot_t *slot;
+        pthread_mutex_lock(&wk->mu);
+        while (wk->pending >= o->inflight) {
+            pthread_cond_wait(&wk->cond, &wk->mu);
+        }
+        while (wk->slots[next_slot].busy) {
+            next_slot = (next_slot + 1) % o->inflight;
+        }
+        slot = &wk->slots[next_slot];
+        slot->busy = true;
+        wk->pending++;
+        pthread_mutex_unlock(&wk->mu);
+        /* A UNIQ_KEY per message, as Java producers send, so the index works too. */
+        int n = snprintf(props, sizeof(props),
+                         "TAGS\x01TagA\x02UNIQ_KEY\x01"
+                         "7F0000010000%04X%016" PRIX64,
+                         wk->id, seq);
+        m.properties = rj_bytes(props, (size_t)n);
+        m.queue_id = (int32_t)(seq % (uint64_t)o->queues);
+        seq++;
+        slot->start_ns = rj_clock_mono_ns();
+        rj_store_put_result_t r;
+        rj_put_status_t st = rj_store_put(wk->s, &m, &slot->w, &r);
+        if (!(st == RJ_PUT_OK && r.flush_pending)) {
+            /* Final now: complete the slot here, without waking anyone. */
+            uint64_t ns = rj_clock_mono_ns() - slot->start_ns;
+            pthread_mutex_lock(&wk->mu);
+            hist_add(&wk->hist, ns);
+            slot->busy = false;
+            wk->pending--;
+            pthread_mutex_unlock(&wk->mu);
+            atomic_fetch_add_explicit(st == RJ_PUT_OK ? &wk->acked : &wk->failed, 1,
+                                      memory_order_relaxed);
+        }
+    }
+    pthread_mutex_lock(&wk->mu);
+    while (wk->pending > 0) {
+        pthread_cond_wait(&wk->cond, &wk->mu);
+    }
+    pthread_mutex_unlock(&wk->mu);
+    rj_free(body);
+    return NULL;
+}
+
+/* Sequential write bandwidth of the file system holding `dir`, MB/s. */
+static double
+disk_bandwidth(const char *dir, bool direct, size_t total)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/disk-bench.tmp", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | (direct ? O_DIRECT : 0), 0644);
+    if (fd < 0) {
+        return -1;
+    }
+    size_t block = 1 << 20;
+    void *buf;
+    if (posix_memalign(&buf, 4096, block) != 0) {
+        close(fd);
+        return -1;
+    }
+    memset(buf, 0x5A, block);
+    uint64_t t0 = rj_clock_mono_ns();
+    for (size_t done = 0; done < total; done += block) {
+        if (write(fd, buf, block) != (ssize_t)block) {
+            break;
+        }
+    }
+    fdatasync(fd);
+    uint64_t t1 = rj_clock_mono_ns();
+    close(fd);
+    unlink(path);
+    free(buf);
+    return (double)total / 1e6 / ((double)(t1 - t0) / 1e9);
+}
+
+static void
+usage(void)
+{
+    fprintf(stderr,
+            "usage: storebench [-d dir] [-t threads] [-i inflight-per-thread] [-s msg-bytes]\n"
+            "                  [-D seconds] [-f ASYNC_FLUSH|SYNC_FLUSH] [-q queues]\n"
+            "                  [--segment-size bytes] [--no-index] [--disk] [--keep]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    options_t o = {NULL, 1, 1, 1024, 10, RJ_FLUSH_ASYNC, 8, 1073741824LL, true, false, false};
+    static const struct option longopts[] = {
+        {"segment-size", required_argument, NULL, 'S'},
+        {"no-index", no_argument, NULL, 'N'},
+        {"keep", no_argument, NULL, 'K'},
+        {"disk", no_argument, NULL, 'B'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "d:t:i:s:D:f:q:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o.dir = optarg;
+            break;
+        case 't':
+            o.threads = atoi(optarg);
+            break;
+        case 'i':
+            o.inflight = atoi(optarg);
+            break;
+        case 's':
+            o.msg_size = atoi(optarg);
+            break;
+        case 'D':
+            o.duration_s = atoi(optarg);
+            break;
+        case 'f':
+            if (strcmp(optarg, "SYNC_FLUSH") == 0) {
+                o.flush_type = RJ_FLUSH_SYNC;
+            } else if (strcmp(optarg, "ASYNC_FLUSH") == 0) {
+                o.flush_type = RJ_FLUSH_ASYNC;
+            } else {
+                usage();
+                return 2;
+            }
+            break;
+        case 'q':
+            o.queues = atoi(optarg);
+            break;
+        case 'S':
+            o.segment_size = atoll(optarg);
+            break;
+        case 'N':
+            o.index = false;
+            break;
+        case 'K':
+            o.keep = true;
+            break;
+        case 'B':
+            o.disk = true;
+            break;
+        default:
+            usage();
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (o.threads < 1 || o.inflight < 1 || o.msg_size < 1 || o.duration_s < 1 || o.queues < 1 ||
+        o.segment_size < 65536 || o.segment_size > INT32_MAX) {
+        usage();
+        return 2;
+    }
+    char tmpl[] = "/tmp/storebench-XXXXXX";
+    char *dir = NULL;
+    if (o.dir == NULL) {
+        dir = mkdtemp(tmpl);
+        if (dir == NULL) {
+            perror("mkdtemp");
+            return 1;
+        }
+    } else {
+        dir = rj_strdup(o.dir);
+        rj_fs_mkdirs(dir, 0755);
+    }
+    rj_log_set_level(RJ_LOG_WARN);
+    rj_log_use_stderr();
+    if (o.disk) {
+        size_t total = (size_t)4 << 30;
+        printf("disk: sequential write %s: O_DIRECT %.0f MB/s, buffered+fdatasync %.0f MB/s "
+               "(4 GiB, 1 MiB writes)\n",
+               dir, disk_bandwidth(dir, true, total), disk_bandwidth(dir, false, total));
+        fflush(stdout);
+    }
+    rj_store_config_t cfg;
+    rj_store_config_init(&cfg);
+    rj_free(cfg.store_path_root_dir);
+    cfg.store_path_root_dir = rj_strdup(dir);
+    cfg.flush_disk_type = o.flush_type;
+    cfg.mapped_file_size_commit_log = (int32_t)o.segment_size;
+    cfg.message_index_enable = o.index;
+    rj_store_t *s;
+    int rc = rj_store_open(&cfg, NULL, &s);
+    if (rc != 0 || (rc = rj_store_start(s)) != 0) {
+        fprintf(stderr, "storebench: cannot open the store in %s: %s\n", dir, rj_strerror(rc));
+        return 1;
+    }
+    printf("storebench: %s, %d thread(s) × %d in flight, %d-byte bodies, %d queues, %lld-byte "
+           "segments, index %s, %d s, store %s\n",
+           o.flush_type == RJ_FLUSH_SYNC ? "SYNC_FLUSH" : "ASYNC_FLUSH", o.threads, o.inflight,
+           o.msg_size, o.queues, o.segment_size, o.index ? "on" : "off", o.duration_s, dir);
+    fflush(stdout);
+    worker_t *w = rj_calloc((size_t)o.threads, sizeof(*w));
+    for (int i = 0; i < o.threads; i++) {
+        w[i].id = i;
+        w[i].s = s;
+        w[i].o = &o;
+        pthread_mutex_init(&w[i].mu, NULL);
+        pthread_cond_init(&w[i].cond, NULL);
+        w[i].slots = rj_calloc((size_t)o.inflight, sizeof(slot_t));
+        for (int k = 0; k < o.inflight; k++) {
+            w[i].slots[k].owner = &w[i];
+            w[i].slots[k].w.cb = on_flushed;
+            w[i].slots[k].w.data = &w[i].slots[k];
+        }
+        pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+    }
+    uint64_t t0 = rj_clock_mono_ns();
+    uint64_t last_count = 0, last_bytes = 0;
+    rj_store_stats_t st;
+    rj_store_get_stats(s, &st);
+    uint64_t base_bytes = st.put_message_size_total;
+    for (int sec = 1; sec <= o.duration_s; sec++) {
+        rj_clock_sleep_ms(
+            (int64_t)((t0 + (uint64_t)sec * 1000000000ull - rj_clock_mono_ns()) / 1000000));
+        uint64_t count = 0;
+        for (int i = 0; i < o.threads; i++) {
+            count += atomic_load(&w[i].acked);
+        }
+        rj_store_get_stats(s, &st);
+        uint64_t bytes = st.put_message_size_total - base_bytes;
+        printf("  %3ds  %9.0f msg/s  %8.1f MB/s  dispatch behind %lld B  flushed %lld MB\n", sec,
+               (double)(count - last_count), (double)(bytes - last_bytes) / 1e6,
+               (long long)st.dispatch_behind_bytes,
+               (long long)(st.commit_log_flushed_offset / 1000000));
+        fflush(stdout);
+        last_count = count;
+        last_bytes = bytes;
+    }
+    atomic_store(&stop, true);
+    for (int i = 0; i < o.threads; i++) {
+        pthread_join(w[i].thread, NULL);
+    }
+    uint64_t t1 = rj_clock_mono_ns();
+    double secs = (double)(t1 - t0) / 1e9;
+    histogram_t all;
+    memset(&all, 0, sizeof(all));
+    uint64_t acked = 0, failed = 0;
+    for (int i = 0; i < o.threads; i++) {
+        for (int b = 0; b < 64 * SUB; b++) {
+            all.counts[b] += w[i].hist.counts[b];
+        }
+        all.total += w[i].hist.total;
+        acked += atomic_load(&w[i].acked);
+        failed += atomic_load(&w[i].failed);
+    }
+    rj_store_get_stats(s, &st);
+    double mb = (double)(st.put_message_size_total - base_bytes) / 1e6;
+    printf("result: %s threads=%d inflight=%d size=%d: %.0f msg/s, %.1f MB/s (records), "
+           "%" PRIu64 " acknowledged, %" PRIu64 " failed in %.1f s\n",
+           o.flush_type == RJ_FLUSH_SYNC ? "SYNC_FLUSH" : "ASYNC_FLUSH", o.threads, o.inflight,
+           o.msg_size, (double)acked / secs, mb / secs, acked, failed, secs);
+    printf("latency (append call → acknowledgement): p50 %.1f us, p99 %.1f us, p999 %.1f us, "
+           "max bucket %.1f us\n",
+           (double)hist_percentile(&all, 50) / 1e3, (double)hist_percentile(&all, 99) / 1e3,
+           (double)hist_percentile(&all, 99.9) / 1e3, (double)hist_percentile(&all, 100) / 1e3);
+    fflush(stdout);
+    rj_store_close(s);
+    for (int i = 0; i < o.threads; i++) {
+        rj_free(w[i].slots);
+        pthread_mutex_destroy(&w[i].mu);
+        pthread_cond_destroy(&w[i].cond);
+    }
+    rj_free(w);
+    rj_store_config_cleanup(&cfg);
+    if (!o.keep) {
+        rj_fs_remove_tree(dir);
+    }
+    if (o.dir != NULL) {
+        rj_free(dir);
+    }
+    return failed > 0 ? 1 : 0;
+}
