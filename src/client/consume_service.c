@@ -256,7 +256,7 @@ process_result(rj_push_consumer_t *c, rj_process_queue_t *pq, rj_message_t **msg
     }
     int64_t offset = rj_pq_remove(pq, done, done_n);
     if (offset >= 0 && !atomic_load(&pq->dropped)) {
-        rj_offset_store_update(c->offsets, &pq->mq, offset, true);
+        rj_offset_store_update_keyed(c->offsets, pq->key, &pq->mq, offset, true);
     }
     if (retry_n > 0) {
         local_retry_t *lr = rj_malloc(sizeof(*lr) + retry_n * sizeof(rj_message_t *));
@@ -527,7 +527,7 @@ run_orderly(rj_push_consumer_t *c, rj_process_queue_t *pq)
             }
         }
         if (offset >= 0 && !atomic_load(&pq->dropped)) {
-            rj_offset_store_update(c->offsets, &pq->mq, offset, false);
+            rj_offset_store_update_keyed(c->offsets, pq->key, &pq->mq, offset, false);
         }
         if (stop) {
             break;

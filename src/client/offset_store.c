@@ -85,11 +85,9 @@ rj_offset_store_create_remote(rj_client_instance_t *inst, const char *group,
 }
 
 static void
-put_locked(rj_offset_store_t *s, const rj_message_queue_t *mq, int64_t offset, bool increase_only)
+put_keyed_locked(rj_offset_store_t *s, const char *key, const rj_message_queue_t *mq,
+                 int64_t offset, bool increase_only)
 {
-    char key[400];
-
-    rj_mq_key(mq, key);
     entry_t *e = rj_hashmap_get_cstr(s->table, key);
     if (e != NULL) {
         if (!increase_only || offset > e->offset) {
@@ -101,6 +99,15 @@ put_locked(rj_offset_store_t *s, const rj_message_queue_t *mq, int64_t offset, b
     if (e != NULL && rj_hashmap_put_cstr(s->table, key, e, NULL) != 0) {
         rj_free(e);
     }
+}
+
+static void
+put_locked(rj_offset_store_t *s, const rj_message_queue_t *mq, int64_t offset, bool increase_only)
+{
+    char key[400];
+
+    rj_mq_key(mq, key);
+    put_keyed_locked(s, key, mq, offset, increase_only);
 }
 
 /* Loads an OffsetSerializeWrapper: {"offsetTable":{{MessageQueue}:offset,...}}. */
@@ -234,13 +241,23 @@ rj_offset_store_update(rj_offset_store_t *s, const rj_message_queue_t *mq, int64
     pthread_mutex_unlock(&s->lock);
 }
 
-static int64_t
-read_memory(rj_offset_store_t *s, const rj_message_queue_t *mq)
+void
+rj_offset_store_update_keyed(rj_offset_store_t *s, const char *key, const rj_message_queue_t *mq,
+                             int64_t offset, bool increase_only)
 {
-    char key[400];
+    if (offset < 0) {
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    put_keyed_locked(s, key, mq, offset, increase_only);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int64_t
+rj_offset_store_read_keyed(rj_offset_store_t *s, const char *key)
+{
     int64_t v = -1;
 
-    rj_mq_key(mq, key);
     pthread_mutex_lock(&s->lock);
     entry_t *e = rj_hashmap_get_cstr(s->table, key);
     if (e != NULL) {
@@ -248,6 +265,15 @@ read_memory(rj_offset_store_t *s, const rj_message_queue_t *mq)
     }
     pthread_mutex_unlock(&s->lock);
     return v;
+}
+
+static int64_t
+read_memory(rj_offset_store_t *s, const rj_message_queue_t *mq)
+{
+    char key[400];
+
+    rj_mq_key(mq, key);
+    return rj_offset_store_read_keyed(s, key);
 }
 
 /* The master address of the queue's broker, refreshing the topic route once. */

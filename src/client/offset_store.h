@@ -50,6 +50,13 @@ const char *rj_offset_store_path(const rj_offset_store_t *s);
 void rj_offset_store_update(rj_offset_store_t *s, const rj_message_queue_t *mq, int64_t offset,
                             bool increase_only);
 
+/* Same with the queue's rj_mq_key() already at hand (the consume path has it). */
+void rj_offset_store_update_keyed(rj_offset_store_t *s, const char *key,
+                                  const rj_message_queue_t *mq, int64_t offset, bool increase_only);
+
+/* Memory offset of the queue with key `key`, -1 if none. */
+int64_t rj_offset_store_read_keyed(rj_offset_store_t *s, const char *key);
+
 /*
  * Offset of `mq`: from memory, or from the store (broker query / loaded file).
  * Returns >= 0; -1 when the store has none; -2 (after a logged error) when the

@@ -590,7 +590,7 @@ handle_pull_response(rj_push_consumer_t *c, rj_process_queue_t *pq, int status,
     case RJ_PULL_NO_MATCHED_MSG:
         pq->next_offset = pr.next_begin_offset;
         if (rj_pq_msg_count(pq) == 0) {
-            rj_offset_store_update(c->offsets, &pq->mq, pr.next_begin_offset, true);
+            rj_offset_store_update_keyed(c->offsets, pq->key, &pq->mq, pr.next_begin_offset, true);
         }
         return NEXT_PULL_NOW;
     case RJ_PULL_OFFSET_ILLEGAL:
@@ -675,7 +675,7 @@ pull_message(rj_process_queue_t *pq)
     int64_t commit = 0;
     int32_t flag = RJ_PULL_FLAG_SUSPEND;
     if (c->model == RJ_MESSAGE_MODEL_CLUSTERING) {
-        commit = rj_offset_store_read(c->offsets, &pq->mq, RJ_READ_FROM_MEMORY);
+        commit = rj_offset_store_read_keyed(c->offsets, pq->key);
         if (commit > 0 && pq->suggest_broker_id == RJ_MASTER_ID) {
             flag |= RJ_PULL_FLAG_COMMIT_OFFSET;
         } else if (commit < 0) {
