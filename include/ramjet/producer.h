@@ -111,8 +111,9 @@ RJ_API void rj_producer_destroy(rj_producer_t *p);
 RJ_API int rj_producer_start(rj_producer_t *p);
 
 /*
- * Waits for pending async sends (up to the send timeout), unregisters from
- * the brokers and stops. Later sends return RJ_ESTATE. Idempotent.
+ * Waits for pending async sends (each ends within its send timeout and
+ * retries), unregisters from the brokers and stops. Later sends return
+ * RJ_ESTATE. Idempotent. Not from a library callback (it waits for them).
  */
 RJ_API int rj_producer_shutdown(rj_producer_t *p);
 
