@@ -8,6 +8,8 @@
  */
 #include "store/store_internal.h"
 
+#include "store/store_path.h"
+
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/fs.h"
@@ -74,19 +76,6 @@ rj_store_config_t *
 rj_store_config(rj_store_t *s)
 {
     return &s->cfg;
-}
-
-static char *
-join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = rj_malloc(la + lb + 2);
-    if (p != NULL) {
-        memcpy(p, a, la);
-        p[la] = '/';
-        memcpy(p + la + 1, b, lb + 1);
-    }
-    return p;
 }
 
 static int
@@ -343,13 +332,13 @@ rj_store_open(const rj_store_config_t *cfg, const rj_store_callbacks_t *cb, rj_s
     if (s->cfg.store_path_commit_log != NULL && s->cfg.store_path_commit_log[0] != '\0') {
         s->commit_log_dir = rj_fs_expand_home(s->cfg.store_path_commit_log);
     } else {
-        s->commit_log_dir = join(s->root_dir, "commitlog");
+        s->commit_log_dir = rj_store_path_dup(s->root_dir, RJ_STORE_PATH_COMMITLOG);
     }
-    s->cq_dir = join(s->root_dir, "consumequeue");
-    s->index_dir = join(s->root_dir, "index");
-    s->checkpoint_path = join(s->root_dir, "checkpoint");
-    s->abort_path = join(s->root_dir, "abort");
-    s->lock_path = join(s->root_dir, "lock");
+    s->cq_dir = rj_store_path_dup(s->root_dir, RJ_STORE_PATH_CONSUMEQUEUE);
+    s->index_dir = rj_store_path_dup(s->root_dir, RJ_STORE_PATH_INDEX);
+    s->checkpoint_path = rj_store_path_dup(s->root_dir, RJ_STORE_PATH_CHECKPOINT);
+    s->abort_path = rj_store_path_dup(s->root_dir, RJ_STORE_PATH_ABORT);
+    s->lock_path = rj_store_path_dup(s->root_dir, RJ_STORE_PATH_LOCK);
     if (!s->commit_log_dir || !s->cq_dir || !s->index_dir || !s->checkpoint_path ||
         !s->abort_path || !s->lock_path) {
         rc = RJ_ENOMEM;
