@@ -13,6 +13,7 @@
 #include "remoting/server.h"
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "ramjet/status.h"
 
 #include <arpa/inet.h>
@@ -136,36 +137,40 @@ bench_raw(long requests, int batch)
     for (int i = 0; i < batch; i++) {
         make_request_frame(&frames, 128);
     }
-    /* Response size: measure one. */
-    size_t resp_len = 0;
-    {
-        rj_command_t req, resp;
-        rj_buf_t w = RJ_BUF_INIT, o = RJ_BUF_INIT;
-        rj_buf_append(&w, frames.data, frames.len / (size_t)batch);
-        rj_command_decode(w.data, w.len, 0, &req);
-        build_send_response(&req, &resp);
-        rj_command_encode(&resp, &o);
-        resp_len = o.len;
-        rj_buf_cleanup(&w);
-        rj_buf_cleanup(&o);
-    }
-    uint8_t *rbuf = malloc(resp_len * (size_t)batch + 4096);
+    size_t rcap = 1 << 20, rlen = 0;
+    uint8_t *rbuf = malloc(rcap);
     uint64_t t0 = rj_clock_mono_ns();
     long done = 0;
     while (done < requests) {
-        if (send(fd, frames.data, frames.len, 0) != (ssize_t)frames.len) {
-            perror("send");
-            return 1;
+        for (size_t sent = 0; sent < frames.len;) {
+            ssize_t n = send(fd, frames.data + sent, frames.len - sent, 0);
+            if (n <= 0) {
+                perror("send");
+                return 1;
+            }
+            sent += (size_t)n;
         }
-        size_t want = resp_len * (size_t)batch, got = 0;
-        while (got < want) {
-            ssize_t n = recv(fd, rbuf + got, want - got, 0);
+        /* Read until `batch` whole response frames have arrived (their sizes vary). */
+        int frames_seen = 0;
+        size_t off = 0;
+        while (frames_seen < batch) {
+            while (rlen - off >= 4 && rlen - off >= 4 + (size_t)rj_load_be32(rbuf + off) &&
+                   frames_seen < batch) {
+                off += 4 + (size_t)rj_load_be32(rbuf + off);
+                frames_seen++;
+            }
+            if (frames_seen == batch) {
+                break;
+            }
+            ssize_t n = recv(fd, rbuf + rlen, rcap - rlen, 0);
             if (n <= 0) {
                 perror("recv");
                 return 1;
             }
-            got += (size_t)n;
+            rlen += (size_t)n;
         }
+        memmove(rbuf, rbuf + off, rlen - off);
+        rlen -= off;
         done += batch;
     }
     uint64_t ns = rj_clock_mono_ns() - t0;
@@ -252,6 +257,8 @@ int
 main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "codec";
+    rj_log_use_stderr();
+    rj_log_set_level(getenv("BENCH_DEBUG") ? RJ_LOG_DEBUG : RJ_LOG_WARN);
     long n = argc > 2 ? atol(argv[2]) : 0;
     int k = argc > 3 ? atoi(argv[3]) : 0;
     if (strcmp(mode, "codec") == 0) {
