@@ -162,6 +162,7 @@ rj_index_file_load(rj_index_file_t *f, const char *path, int32_t slots, int32_t 
         h.index_count = nums;
     }
     mirror_header(f, &h);
+    atomic_store(&f->flushed_count, h.index_count);
     f->items_prefaulted = (size_t)h.index_count * RJ_INDEX_ITEM_SIZE;
     return 0;
 }

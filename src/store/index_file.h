@@ -59,8 +59,9 @@ typedef struct {
     _Atomic int64_t end_phy_offset;
     int32_t hash_slot_count;
     _Atomic int32_t index_count;
-    size_t items_prefaulted; /* bytes of the item area write-faulted */
-    bool write_error;        /* the file system refused pages: stop writing here */
+    size_t items_prefaulted;       /* bytes of the item area write-faulted */
+    _Atomic int32_t flushed_count; /* index_count at the last flush (flushing thread) */
+    bool write_error;              /* the file system refused pages: stop writing here */
 } rj_index_file_t;
 
 /*

@@ -279,11 +279,7 @@ last_file(rj_index_service_t *s, int *err)
         return NULL;
     }
     rj_log(RJ_LOG_INFO, 0, "created index file %s", path);
-    if (prev != NULL) {
-        /* The previous file is complete: make it durable and remember its end. */
-        rj_index_file_flush(prev);
-        atomic_store(&s->full_flushed_timestamp, atomic_load(&prev->end_timestamp));
-    }
+    /* The previous file is complete; the service thread makes it durable. */
     return f;
 }
 
@@ -415,13 +411,34 @@ rj_index_service_delete_expired(rj_index_service_t *s, int64_t cl_min_offset)
 }
 
 void
-rj_index_service_flush_all(rj_index_service_t *s)
+rj_index_service_flush(rj_index_service_t *s, bool current_too)
 {
     pthread_rwlock_rdlock(&s->lock);
     for (size_t i = 0; i < s->count; i++) {
-        rj_index_file_flush(s->files[i]);
+        rj_index_file_t *f = s->files[i];
+        bool last = i + 1 == s->count;
+        int32_t count = atomic_load(&f->index_count);
+        if (count == atomic_load(&f->flushed_count) ||
+            (last && !current_too && !rj_index_file_is_full(f))) {
+            continue;
+        }
+        /* Read the end before the flush: everything up to it is then on disk. */
+        int64_t end_ts = atomic_load(&f->end_timestamp);
+        if (rj_index_file_flush(f) == 0) {
+            atomic_store(&f->flushed_count, count);
+            if (!last) {
+                /* RocketMQ's indexMsgTimestamp: the end of the last full file made durable. */
+                atomic_store(&s->full_flushed_timestamp, end_ts);
+            }
+        }
     }
     pthread_rwlock_unlock(&s->lock);
+}
+
+void
+rj_index_service_flush_all(rj_index_service_t *s)
+{
+    rj_index_service_flush(s, true);
 }
 
 void

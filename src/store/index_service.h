@@ -66,6 +66,13 @@ int rj_index_service_query(rj_index_service_t *s, rj_bytes_t topic, rj_bytes_t k
 /* Deletes files (never the last) whose last indexed record is below `cl_min_offset`. */
 int rj_index_service_delete_expired(rj_index_service_t *s, int64_t cl_min_offset);
 
+/*
+ * Flushes files that gained items since their last flush: full files always,
+ * the current one only with `current_too`. Thread: the service thread (the
+ * dispatcher never waits for an index msync).
+ */
+void rj_index_service_flush(rj_index_service_t *s, bool current_too);
+
 /* Flushes every file (shutdown). */
 void rj_index_service_flush_all(rj_index_service_t *s);
 

@@ -197,6 +197,7 @@ rj_service_flush_queues(rj_store_t *s, int least_pages)
             all_ok = false;
         }
     }
+    rj_index_service_flush(&s->index, least_pages == 0);
     rj_checkpoint_values_t cp;
     rj_checkpoint_read(&s->checkpoint, &cp);
     rj_checkpoint_values_t nv = cp;
