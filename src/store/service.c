@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "ramjet/status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -71,12 +72,16 @@ is_time_to_delete(rj_store_t *s)
     time_t sec = (time_t)(rj_store_now_ms(s) / 1000);
     struct tm tm;
     localtime_r(&sec, &tm);
-    const char *p = s->cfg.delete_when ? s->cfg.delete_when : "";
+    char when[128];
+    pthread_mutex_lock(&s->cfg_mu);
+    snprintf(when, sizeof(when), "%s", s->cfg.delete_when ? s->cfg.delete_when : "");
+    pthread_mutex_unlock(&s->cfg_mu);
+    const char *p = when;
     while (*p != '\0') {
         char *endp;
         long h = strtol(p, &endp, 10);
         if (endp != p && h == tm.tm_hour) {
-            rj_log(RJ_LOG_INFO, 0, "it's time to reclaim disk space, %s", s->cfg.delete_when);
+            rj_log(RJ_LOG_INFO, 0, "it's time to reclaim disk space, %s", when);
             return true;
         }
         p = endp;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +79,27 @@ rj_store_config(rj_store_t *s)
     return &s->cfg;
 }
 
+int
+rj_store_set_config(rj_store_t *s, const char *key, const char *value, char *err, size_t err_size)
+{
+    const rj_config_option_t *o = rj_config_find(rj_store_config_options, key);
+    if (o == NULL) {
+        snprintf(err, err_size, "%s: not a store option", key);
+        return RJ_ENOTFOUND;
+    }
+    if (!(o->flags & RJ_CONFIG_LIVE)) {
+        snprintf(err, err_size, "%s cannot change while the store runs", key);
+        return RJ_ESTATE;
+    }
+    pthread_mutex_lock(&s->cfg_mu);
+    int rc = rj_config_set(rj_store_config_options, &s->cfg, key, value, err, err_size);
+    pthread_mutex_unlock(&s->cfg_mu);
+    if (rc == 0) {
+        rj_log(RJ_LOG_INFO, 0, "store option %s set to %s", key, value);
+    }
+    return rc;
+}
+
 static int
 take_lock(rj_store_t *s)
 {
@@ -87,8 +109,10 @@ take_lock(rj_store_t *s)
         rj_log(RJ_LOG_ERROR, rc, "open %s", s->lock_path);
         return rc;
     }
+    /* A POSIX record lock, as RocketMQ's FileChannel.tryLock takes (excludes a Java
+     * broker), and flock(), which also excludes a second open in this process. */
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
-    if (fcntl(fd, F_SETLK, &fl) != 0) {
+    if (fcntl(fd, F_SETLK, &fl) != 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int rc = errno == EAGAIN || errno == EACCES ? RJ_EBUSY : -errno;
         rj_log(RJ_LOG_ERROR, errno, "Lock failed, MQ already started (%s)", s->lock_path);
         close(fd);
@@ -266,6 +290,7 @@ store_free(rj_store_t *s)
     pthread_mutex_destroy(&s->append_lock);
     pthread_mutex_destroy(&s->alloc_mu);
     pthread_mutex_destroy(&s->gc_mu);
+    pthread_mutex_destroy(&s->cfg_mu);
     rj_free(s->root_dir);
     rj_free(s->commit_log_dir);
     rj_free(s->cq_dir);
@@ -294,6 +319,7 @@ rj_store_open(const rj_store_config_t *cfg, const rj_store_callbacks_t *cb, rj_s
     pthread_mutexattr_destroy(&attr);
     pthread_mutex_init(&s->alloc_mu, NULL);
     pthread_mutex_init(&s->gc_mu, NULL);
+    pthread_mutex_init(&s->cfg_mu, NULL);
     rj_waker_init(&s->alloc_waker);
     rj_waker_init(&s->dispatch_waker);
     rj_waker_init(&s->flush_waker);

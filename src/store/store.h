@@ -123,8 +123,19 @@ void rj_store_shutdown(rj_store_t *s);
 /* Shuts down if needed and frees; views must have been released. NULL is fine. */
 void rj_store_close(rj_store_t *s);
 
-/* The configuration in use (read-only; live keys may be changed by the owner). */
+/*
+ * The configuration in use. Read it freely; change it only through
+ * rj_store_set_config() (numeric fields may also be stored directly).
+ */
 rj_store_config_t *rj_store_config(rj_store_t *s);
+
+/*
+ * UPDATE_BROKER_CONFIG for a store key marked RJ_CONFIG_LIVE. Returns 0,
+ * RJ_ENOTFOUND (not a store key), RJ_ESTATE (not live) or RJ_EINVAL (bad
+ * value), with a reason in `err`. Thread: any.
+ */
+int rj_store_set_config(rj_store_t *s, const char *key, const char *value, char *err,
+                        size_t err_size);
 
 /* ------------------------------------------------------------------ */
 /* Putting                                                             */

@@ -44,6 +44,7 @@ typedef double (*rj_disk_ratio_fn)(const char *path, void *arg);
 
 struct rj_store {
     rj_store_config_t cfg;
+    pthread_mutex_t cfg_mu; /* string options (deleteWhen) changed while running */
     rj_store_callbacks_t cb;
     char *root_dir;
     char *commit_log_dir;

@@ -574,10 +574,30 @@ test_restart_keeps_messages_and_queue_offsets(void **state)
 }
 
 static void
+test_live_options_change_and_others_are_refused(void **state)
+{
+    fixture_t *f = *state;
+    open_store(f);
+    char err[128];
+    assert_int_equal(rj_store_set_config(f->s, "deleteWhen", "03;15", err, sizeof(err)), 0);
+    assert_string_equal(rj_store_config(f->s)->delete_when, "03;15");
+    assert_int_equal(rj_store_set_config(f->s, "fileReservedTime", "48", err, sizeof(err)), 0);
+    assert_int_equal(rj_store_config(f->s)->file_reserved_time, 48);
+    assert_int_equal(rj_store_set_config(f->s, "mappedFileSizeCommitLog", "4096", err, sizeof(err)),
+                     RJ_ESTATE);
+    assert_int_equal(rj_store_set_config(f->s, "fileReservedTime", "x", err, sizeof(err)),
+                     RJ_EINVAL);
+    assert_int_equal(rj_store_set_config(f->s, "brokerName", "b", err, sizeof(err)), RJ_ENOTFOUND);
+}
+
+static void
 test_second_open_of_a_locked_store_fails(void **state)
 {
     fixture_t *f = *state;
     open_store(f);
+    /* In this process too. */
+    rj_store_t *again;
+    assert_int_equal(rj_store_open(&f->cfg, NULL, &again), RJ_EBUSY);
     pid_t pid = fork();
     if (pid == 0) {
         rj_store_t *other;
@@ -694,6 +714,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_sync_flush_completes_waiters_from_flush_thread, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_messages_and_queue_offsets, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_live_options_change_and_others_are_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_locked_store_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_hosts_and_slave_role, setup, teardown),
