@@ -239,6 +239,25 @@ disk_bandwidth(const char *dir, bool direct, size_t total)
     return (double)total / 1e6 / ((double)(t1 - t0) / 1e9);
 }
 
+/* RssAnon of this process in KiB (the broker's memory target counts anonymous memory). */
+static long
+rss_anon_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[256];
+    long v = -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "RssAnon: %ld", &v) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
 static void
 usage(void)
 {
@@ -416,6 +435,7 @@ main(int argc, char **argv)
            "max bucket %.1f us\n",
            (double)hist_percentile(&all, 50) / 1e3, (double)hist_percentile(&all, 99) / 1e3,
            (double)hist_percentile(&all, 99.9) / 1e3, (double)hist_percentile(&all, 100) / 1e3);
+    printf("memory: RssAnon %ld KiB (store + benchmark threads)\n", rss_anon_kib());
     fflush(stdout);
     rj_store_close(s);
     for (int i = 0; i < o.threads; i++) {
