@@ -17,6 +17,7 @@ _Noreturn void rj_assert_fail(const char *expr, const char *file, int line);
 
 #define RJ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define rj_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+/* Through void * so that -Wcast-align accepts it: the member really is inside a `type`. */
+#define rj_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #endif

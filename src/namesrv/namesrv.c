@@ -17,13 +17,8 @@
 #include "namesrv/namesrv_internal.h"
 #include "ramjet/status.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 char rj_namesrv_broker_conn_mark;
 
@@ -87,39 +82,6 @@ rj_namesrv_create(rj_namesrv_config_t *config, rj_namesrv_t **out)
     return 0;
 }
 
-/*
- * Fails with -EADDRINUSE when something already listens on host:port. The
- * server binds one SO_REUSEPORT socket per I/O thread, and Linux lets a second
- * process doing the same share the port silently; a probe bound without
- * SO_REUSEPORT is refused while any listener holds the port. (SO_REUSEADDR
- * keeps TIME_WAIT connections of a previous run from failing it.)
- */
-static int
-check_port_free(const char *host, int port)
-{
-    if (port == 0) {
-        return 0;
-    }
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-        return 0; /* not an IPv4 literal: leave the checks to the server */
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return -errno;
-    }
-    int one = 1, rc = 0;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        rc = -errno;
-    }
-    close(fd);
-    return rc;
-}
-
 int
 rj_namesrv_start(rj_namesrv_t *ns)
 {
@@ -158,10 +120,7 @@ rj_namesrv_start(rj_namesrv_t *ns)
         rj_log(RJ_LOG_ERROR, rc, "namesrv: cannot set up the remoting server");
         return rc;
     }
-    rc = check_port_free(ns->config.bind_address, ns->config.listen_port);
-    if (rc == 0) {
-        rc = rj_server_start(ns->server);
-    }
+    rc = rj_server_start(ns->server);
     if (rc != 0) {
         rj_log(RJ_LOG_ERROR, rc, "namesrv: cannot listen on %s:%d", ns->config.bind_address,
                ns->config.listen_port);

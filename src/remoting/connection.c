@@ -226,7 +226,7 @@ fail_pending(rj_pending_t *list, int status)
 {
     while (list != NULL) {
         rj_pending_t *next = list->next;
-        rj_invoke_fail(RJ_CONTAINER_OF(list, rj_invoke_msg_t, pending), status);
+        rj_invoke_fail(rj_container_of(list, rj_invoke_msg_t, pending), status);
         list = next;
     }
 }
@@ -244,7 +244,7 @@ release_chunks(rj_io_loop_t *loop, rj_out_chunk_t *c)
 static void
 close_cb(uv_handle_t *h)
 {
-    rj_connection_t *c = RJ_CONTAINER_OF(h, rj_connection_t, tcp);
+    rj_connection_t *c = rj_container_of(h, rj_connection_t, tcp);
     rj_io_loop_t *loop = c->loop;
     atomic_store(&c->state, RJ_CONN_CLOSED);
     if (c->prev != NULL) {
@@ -588,7 +588,7 @@ static void flush(rj_connection_t *c);
 static void
 write_cb(uv_write_t *req, int status)
 {
-    rj_connection_t *c = RJ_CONTAINER_OF(req, rj_connection_t, write_req);
+    rj_connection_t *c = rj_container_of(req, rj_connection_t, write_req);
     c->write_in_flight = false;
     release_chunks(c->loop, c->sending_head);
     c->sending_head = c->sending_tail = NULL;
@@ -714,7 +714,7 @@ rj_connection_flush_dirty(rj_io_loop_t *loop)
 static void
 alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    rj_connection_t *c = RJ_CONTAINER_OF(h, rj_connection_t, tcp);
+    rj_connection_t *c = rj_container_of(h, rj_connection_t, tcp);
     rj_io_loop_t *loop = c->loop;
     (void)suggested;
     if (c->rbuf.len == 0 && !loop->read_buf_lent) {
@@ -750,7 +750,7 @@ handle_response(rj_connection_t *c, const rj_command_t *cmd)
                            cmd->opaque, cmd->code, c->remote_addr);
         return;
     }
-    rj_invoke_msg_t *m = RJ_CONTAINER_OF(p, rj_invoke_msg_t, pending);
+    rj_invoke_msg_t *m = rj_container_of(p, rj_invoke_msg_t, pending);
     m->pending.cb(0, cmd, m->pending.arg);
     rj_invoke_msg_free(m);
 }
@@ -789,7 +789,7 @@ process_frames(rj_connection_t *c, uint8_t *data, size_t len)
 static void
 read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-    rj_connection_t *c = RJ_CONTAINER_OF(s, rj_connection_t, tcp);
+    rj_connection_t *c = rj_container_of(s, rj_connection_t, tcp);
     rj_io_loop_t *loop = c->loop;
     bool shared = buf->base == (char *)loop->read_buf;
     if (nread < 0) {

@@ -33,7 +33,7 @@ rj_io_loop_current(void)
 static void
 drain(uv_async_t *handle)
 {
-    rj_io_loop_t *loop = RJ_CONTAINER_OF(handle, rj_io_loop_t, wakeup);
+    rj_io_loop_t *loop = rj_container_of(handle, rj_io_loop_t, wakeup);
     uv_mutex_lock(&loop->mu);
     rj_loop_msg_t *m = loop->head;
     loop->head = loop->tail = NULL;
@@ -53,7 +53,7 @@ drain(uv_async_t *handle)
 static void
 on_check(uv_check_t *h)
 {
-    rj_io_loop_t *loop = RJ_CONTAINER_OF(h, rj_io_loop_t, flush_check);
+    rj_io_loop_t *loop = rj_container_of(h, rj_io_loop_t, flush_check);
     if (loop->dirty != NULL) {
         rj_connection_flush_dirty(loop);
     }
@@ -62,7 +62,7 @@ on_check(uv_check_t *h)
 static void
 on_tick(uv_timer_t *t)
 {
-    rj_io_loop_t *loop = RJ_CONTAINER_OF(t, rj_io_loop_t, tick);
+    rj_io_loop_t *loop = rj_container_of(t, rj_io_loop_t, tick);
     int64_t now = (int64_t)uv_now(&loop->uv);
     rj_connection_tick(loop, now);
     if (loop->on_tick != NULL) {

@@ -11,6 +11,7 @@
 #ifndef RJ_REMOTING_IO_LOOP_INTERNAL_H
 #define RJ_REMOTING_IO_LOOP_INTERNAL_H
 
+#include "common/assert.h"
 #include "common/buf.h"
 
 #include <stdatomic.h>
@@ -18,12 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
-
-/*
- * container_of through void *, so clang's -Wcast-align accepts it (the member
- * address came from the containing object, whose alignment it has).
- */
-#define RJ_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 typedef struct rj_io_loop rj_io_loop_t;
 typedef struct rj_loop_msg rj_loop_msg_t;

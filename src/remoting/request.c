@@ -385,7 +385,7 @@ finish(rj_request_t *req, int rc)
 static void
 worker_run(uv_work_t *w)
 {
-    worker_job_t *job = RJ_CONTAINER_OF(w, worker_job_t, work);
+    worker_job_t *job = rj_container_of(w, worker_job_t, work);
     int rc = job->handler->cb(&job->req, job->cmd, job->handler->arg);
     finish(&job->req, rc);
 }
@@ -393,7 +393,7 @@ worker_run(uv_work_t *w)
 static void
 worker_done(uv_work_t *w, int status)
 {
-    worker_job_t *job = RJ_CONTAINER_OF(w, worker_job_t, work);
+    worker_job_t *job = rj_container_of(w, worker_job_t, work);
     rj_connection_t *conn = job->req.conn;
     (void)status;
     rj_command_destroy(job->cmd);

@@ -117,7 +117,7 @@ closed_hook(rj_connection_t *conn)
 static void
 on_connected(uv_connect_t *req, int status)
 {
-    rj_connection_t *c = RJ_CONTAINER_OF(req, rj_connection_t, connect_req);
+    rj_connection_t *c = rj_container_of(req, rj_connection_t, connect_req);
     if (status == UV_ECANCELED || atomic_load(&c->state) != RJ_CONN_CONNECTING) {
         return;
     }
@@ -155,7 +155,7 @@ start_connect(rj_connection_t *c, const struct sockaddr *sa)
 static void
 on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
-    rj_connection_t *c = RJ_CONTAINER_OF(req, rj_connection_t, resolve_req);
+    rj_connection_t *c = rj_container_of(req, rj_connection_t, resolve_req);
     if (atomic_load(&c->state) == RJ_CONN_CONNECTING) {
         if (status < 0 || res == NULL) {
             rj_log(RJ_LOG_INFO, status, "remoting: cannot resolve %s", c->remote_addr);

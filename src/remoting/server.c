@@ -170,9 +170,9 @@ format_addr(const struct sockaddr_storage *ss, char *buf, size_t size)
 static void
 on_connection(uv_stream_t *server, int status)
 {
-    listener_t *l = RJ_CONTAINER_OF(server, listener_t, tcp);
+    listener_t *l = rj_container_of(server, listener_t, tcp);
     rj_server_t *srv = l->srv;
-    rj_io_loop_t *loop = RJ_CONTAINER_OF(server->loop, rj_io_loop_t, uv);
+    rj_io_loop_t *loop = rj_container_of(server->loop, rj_io_loop_t, uv);
     if (status < 0) {
         rj_log_ratelimited(10000, RJ_LOG_WARN, status, "remoting: %s accept failed", srv->name);
         return;
@@ -257,6 +257,29 @@ bound_socket(const struct sockaddr_storage *ss, socklen_t len)
     return fd;
 }
 
+/*
+ * Fails with -EADDRINUSE when another socket already holds the address. The
+ * listeners use SO_REUSEPORT, and Linux lets another process of the same user
+ * that does the same share the port silently; a probe bound without
+ * SO_REUSEPORT is refused while any listener holds it. (SO_REUSEADDR keeps
+ * TIME_WAIT connections of a previous run from failing the probe.)
+ */
+static int
+check_address_free(const struct sockaddr_storage *ss, socklen_t len)
+{
+    int one = 1, rc = 0;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (const struct sockaddr *)ss, len) != 0) {
+        rc = -errno;
+    }
+    close(fd);
+    return rc;
+}
+
 static void
 close_listener(rj_io_loop_t *loop, void *arg)
 {
@@ -302,6 +325,11 @@ rj_server_start(rj_server_t *srv)
         return RJ_ESTATE;
     }
     if ((rc = resolve_bind(srv->bind_host, srv->port_opt, &ss, &len)) != 0) {
+        return rc;
+    }
+    if (srv->port_opt != 0 && (rc = check_address_free(&ss, len)) != 0) {
+        rj_log(RJ_LOG_ERROR, rc, "remoting: %s cannot bind %s:%d", srv->name, srv->bind_host,
+               srv->port_opt);
         return rc;
     }
     srv->loops = rj_calloc((size_t)srv->io_threads, sizeof(*srv->loops));

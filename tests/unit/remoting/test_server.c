@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,7 +649,9 @@ test_bind_errors_are_reported(void **state)
     o.port = f->port;
     o.io_threads = 1;
     assert_int_equal(rj_server_create(&o, &other), 0);
-    /* Another server may share the port through SO_REUSEPORT; a bad host may not. */
+    /* A second server must not share a port in use through SO_REUSEPORT. */
+    assert_int_equal(rj_server_start(other), -EADDRINUSE);
+    assert_int_equal(rj_server_port(other), 0);
     rj_server_destroy(other);
     o.port = 0;
     o.bind_host = "not an address";
