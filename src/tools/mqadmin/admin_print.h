@@ -1,0 +1,29 @@
+/*
+ * Output helpers shared by mqadmin's sub-commands: RocketMQ's date formats,
+ * its timestamp argument syntax, and fastjson's pretty JSON layout.
+ */
+#ifndef RJ_TOOLS_MQADMIN_ADMIN_PRINT_H
+#define RJ_TOOLS_MQADMIN_ADMIN_PRINT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* UtilAll.timeMillisToHumanString2: "yyyy-MM-dd HH:mm:ss,SSS" in local time. */
+void rj_admin_format_millis(int64_t ms, char *buf, size_t size);
+
+/* UtilAll.formatDate(.., "yyyy-MM-dd HH:mm:ss") in local time. */
+void rj_admin_format_date(int64_t ms, char *buf, size_t size);
+
+/*
+ * A timestamp argument: milliseconds since the epoch, or local time as
+ * "yyyy-MM-dd#HH:mm:ss:SSS" (UtilAll.YYYY_MM_DD_HH_MM_SS_SSS). Returns 0 or
+ * RJ_EINVAL.
+ */
+int rj_admin_parse_timestamp(const char *text, int64_t *out);
+
+/* JSON.toJSONString(obj, true): tab-indented, "key":value, keys sorted. */
+void rj_admin_print_json_pretty(FILE *out, const json_t *value);
+
+#endif
