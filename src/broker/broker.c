@@ -480,6 +480,7 @@ rj_broker_destroy(rj_broker_t *b)
         return;
     }
     rj_broker_shutdown(b);
+    rj_broker_scheduler_destroy(b->tx_check);
     rj_broker_scheduler_destroy(b->registration);
     rj_broker_scheduler_destroy(b->housekeeping);
     rj_server_destroy(b->server);

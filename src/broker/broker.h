@@ -58,6 +58,7 @@ typedef struct rj_broker {
     rj_registrar_t *registrar;
     rj_broker_scheduler_t *housekeeping; /* persistence, client expiry */
     rj_broker_scheduler_t *registration; /* name-server registration */
+    rj_broker_scheduler_t *tx_check;     /* transaction check service (masters) */
     rj_broker_stats_t stats;
 
     char broker_addr[80];     /* brokerIP1:listenPort, what clients connect to */

@@ -6,7 +6,10 @@
  * auto-creates the topic from its default topic when allowed, redirects
  * retries that used up their attempts to the group's %DLQ% topic, rewrites
  * the properties once into a per-thread buffer (CLUSTER added, WAIT dropped
- * for single messages as 4.9.8 does) and appends with rj_store_put. Under
+ * for single messages as 4.9.8 does) and appends with rj_store_put. A
+ * message with TRAN_MSG=true is stored as a half message in
+ * RMQ_SYS_TRANS_HALF_TOPIC (features.md §3) for END_TRANSACTION and the
+ * transaction check service to resolve. Under
  * SYNC_FLUSH with WAIT the reply is deferred and completed by the store's
  * flush callback on the flush thread; nothing here ever waits.
  *
@@ -250,6 +253,39 @@ build_properties(rj_broker_t *b, rj_bytes_t props, bool keep_wait, rj_buf_t *out
                                            NULL, out);
     if (rc == 0) {
         rc = rj_message_properties_append_cstr(out, RJ_PROP_CLUSTER, b->config.broker_cluster_name);
+    }
+    return rc;
+}
+
+static bool
+drop_half_keys(rj_bytes_t key, void *arg)
+{
+    (void)arg;
+    return rj_bytes_eq_cstr(key, RJ_PROP_CLUSTER) || rj_bytes_eq_cstr(key, RJ_PROP_REAL_TOPIC) ||
+           rj_bytes_eq_cstr(key, RJ_PROP_REAL_QUEUE_ID);
+}
+
+/*
+ * A half message's properties (parseHalfMessageInner): the client's map with
+ * WAIT kept, CLUSTER, and the real topic and queue to restore on commit.
+ */
+static int
+build_half_properties(rj_broker_t *b, rj_bytes_t props, rj_bytes_t topic, int32_t queue_id,
+                      rj_buf_t *out)
+{
+    char qid[16];
+    int n = snprintf(qid, sizeof(qid), "%d", queue_id);
+    rj_buf_reset(out);
+    int rc = rj_message_properties_rewrite(props, drop_half_keys, NULL, out);
+    if (rc == 0) {
+        rc = rj_message_properties_append_cstr(out, RJ_PROP_CLUSTER, b->config.broker_cluster_name);
+    }
+    if (rc == 0) {
+        rc = rj_message_properties_append(out, RJ_BYTES_LIT(RJ_PROP_REAL_TOPIC), topic);
+    }
+    if (rc == 0) {
+        rc = rj_message_properties_append(out, RJ_BYTES_LIT(RJ_PROP_REAL_QUEUE_ID),
+                                          rj_bytes(qid, (size_t)n));
     }
     return rc;
 }
@@ -601,29 +637,37 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
             delay = 0;
         }
     }
-    if (rj_message_properties_get(h->properties, RJ_PROP_TRANSACTION_PREPARED, &v) &&
-        rj_bytes_parse_java_bool(v) && !(h->reconsume_times > 0 && delay > 0)) {
-        /* Half messages need the transaction service, which this broker does not run. */
+    /*
+     * A half (prepared) message is stored in RMQ_SYS_TRANS_HALF_TOPIC queue 0
+     * with tran type NOT and its real topic and queue in properties; the
+     * response then describes that record. Its delay is ignored: a delayed
+     * half message would end in the schedule topic, which never delivers it.
+     */
+    bool half = rj_message_properties_get(h->properties, RJ_PROP_TRANSACTION_PREPARED, &v) &&
+                rj_bytes_parse_java_bool(v);
+    if (half && RJ_BROKER_CONFIG_LIVE_GET(&b->config, reject_transaction_message)) {
         char remark[200];
         snprintf(remark, sizeof(remark), "the broker[%s] sending transaction message is forbidden",
                  b->config.broker_ip1);
         return reply_error(b, req, cmd, RJ_RESP_NO_PERMISSION, remark);
     }
     scratch_t *sc = scratch();
-    if (sc == NULL || build_properties(b, h->properties, false, &sc->props) != 0) {
+    if (sc == NULL || (half ? build_half_properties(b, h->properties, topic, queue_id, &sc->props)
+                            : build_properties(b, h->properties, false, &sc->props)) != 0) {
         return RJ_ENOMEM;
     }
     rj_store_msg_t msg = {
-        .topic = topic,
-        .queue_id = queue_id,
+        .topic = half ? RJ_BYTES_LIT(RJ_TOPIC_TRANS_HALF) : topic,
+        .queue_id = half ? 0 : queue_id,
         .flag = h->flag,
-        .sys_flag = sys_flag,
+        .sys_flag =
+            half ? rj_sysflag_set_tran_type(sys_flag, RJ_SYSFLAG_TRANSACTION_NOT) : sys_flag,
         .born_timestamp = h->born_timestamp,
         .store_host = b->store_host,
         .reconsume_times = h->reconsume_times,
         .body = cmd->body,
         .properties = rj_buf_view(&sc->props),
-        .delay_level = delay,
+        .delay_level = half ? 0 : delay,
         .wait_store_msg_ok = wait,
     };
     rj_msg_host_from_sockaddr(

@@ -3,7 +3,10 @@
 
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/clock.h"
+#include "common/message_properties.h"
 #include "common/message_record.h"
+#include "ramjet/status.h"
 #include "remoting/command.h"
 
 #include <jansson.h>
@@ -16,6 +19,8 @@
 #include <cmocka.h>
 
 static int32_t next_opaque = 5000;
+
+static void stash_clear(void);
 
 int
 it_namesrv_start(rj_daemon_t **out)
@@ -78,6 +83,7 @@ void
 it_cluster_stop(it_cluster_t *c)
 {
     int status = -1;
+    stash_clear();
     if (c->broker != NULL && !rj_daemon_is_external(c->broker) && rj_daemon_is_running(c->broker)) {
         assert_int_equal(rj_daemon_stop(c->broker, 20000, &status), 0);
         assert_int_equal(status, 0);
@@ -114,7 +120,55 @@ it_send(rj_raw_client_t *c, int32_t code, int32_t version, int32_t flag, const c
     return opaque;
 }
 
-/* Reads the next response, skipping requests the broker sends (NOTIFY_CONSUMER_IDS_CHANGED). */
+/*
+ * Requests the broker sent while a test waited for a response (a check or a
+ * notification may overtake a reply on the connection): kept for
+ * it_wait_request, the oldest dropped beyond STASH_MAX.
+ */
+#define STASH_MAX 16
+static struct {
+    const rj_raw_client_t *client;
+    rj_raw_reply_t frame;
+} stash[STASH_MAX];
+static int nstash;
+
+static void
+stash_push(const rj_raw_client_t *c, rj_raw_reply_t *frame)
+{
+    if (nstash == STASH_MAX) {
+        rj_raw_reply_cleanup(&stash[0].frame);
+        memmove(&stash[0], &stash[1], sizeof(stash[0]) * (STASH_MAX - 1));
+        nstash--;
+    }
+    stash[nstash].client = c;
+    stash[nstash].frame = *frame;
+    nstash++;
+}
+
+static bool
+stash_take(const rj_raw_client_t *c, int32_t code, rj_raw_reply_t *out)
+{
+    for (int i = 0; i < nstash; i++) {
+        if (stash[i].client == c && stash[i].frame.code == code) {
+            *out = stash[i].frame;
+            memmove(&stash[i], &stash[i + 1], sizeof(stash[0]) * (size_t)(nstash - i - 1));
+            nstash--;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+stash_clear(void)
+{
+    for (int i = 0; i < nstash; i++) {
+        rj_raw_reply_cleanup(&stash[i].frame);
+    }
+    nstash = 0;
+}
+
+/* Reads the next response; requests the broker sends meanwhile go to the stash. */
 static int
 read_response(rj_raw_client_t *c, rj_raw_reply_t *reply)
 {
@@ -123,7 +177,7 @@ read_response(rj_raw_client_t *c, rj_raw_reply_t *reply)
         if (rc != 0 || reply->serialize_type != 0 || (reply->flag & 1) != 0) {
             return rc;
         }
-        rj_raw_reply_cleanup(reply);
+        stash_push(c, reply);
     }
 }
 
@@ -261,20 +315,148 @@ it_golden_expect(const rj_raw_reply_t *reply, int id, const char *const *same_va
 }
 
 void
-it_send_message(rj_raw_client_t *c, const char *topic, int32_t queue_id, const char *props,
-                const void *body, size_t body_len, rj_raw_reply_t *reply)
+it_send_message_ex(rj_raw_client_t *c, const char *group, const char *topic, int32_t queue_id,
+                   int32_t sys_flag, const char *props, const void *body, size_t body_len,
+                   rj_raw_reply_t *reply)
 {
-    json_t *ext =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "a", "it_pg", "b", topic,
-                  "c", "TBW102", "d", "4", "e", "0", "f", "0", "g", "1700000000000", "h", "0", "i",
-                  props ? props : "", "j", "0", "k", "false", "m", "false");
-    char qid[16];
+    char qid[16], flag[16], born[24];
     snprintf(qid, sizeof(qid), "%d", queue_id);
-    json_object_set_new(ext, "e", json_string(qid));
+    snprintf(flag, sizeof(flag), "%d", sys_flag);
+    snprintf(born, sizeof(born), "%lld", (long long)rj_clock_wall_ms());
+    json_t *ext = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "a", group, "b",
+                            topic, "c", "TBW102", "d", "4", "e", qid, "f", flag, "g", born, "h",
+                            "0", "i", props ? props : "", "j", "0", "k", "false", "m", "false");
     char *text = json_dumps(ext, JSON_COMPACT);
     it_call(c, 310, IT_VERSION_JAVA, text, body, body_len, reply);
     free(text);
     json_decref(ext);
+}
+
+void
+it_send_message(rj_raw_client_t *c, const char *topic, int32_t queue_id, const char *props,
+                const void *body, size_t body_len, rj_raw_reply_t *reply)
+{
+    it_send_message_ex(c, "it_pg", topic, queue_id, 0, props, body, body_len, reply);
+}
+
+int
+it_records(const rj_raw_reply_t *reply, rj_message_record_t *out, int cap)
+{
+    int n = 0;
+    size_t pos = 0;
+    while (pos < reply->body.len && n < cap) {
+        int rc = rj_message_record_decode(reply->body.data + pos, reply->body.len - pos, &out[n],
+                                          RJ_MSG_DECODE_CHECK_CRC);
+        if (rc <= 0) {
+            return -1;
+        }
+        pos += (size_t)rc;
+        n++;
+    }
+    return n;
+}
+
+int64_t
+it_max_offset(rj_raw_client_t *c, const char *topic, int qid)
+{
+    rj_raw_reply_t r;
+    char ext[512];
+    snprintf(ext, sizeof(ext), "{\"topic\":\"%s\",\"queueId\":\"%d\"}", topic, qid);
+    it_call(c, 30, IT_VERSION_JAVA, ext, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    int64_t v = strtoll(rj_raw_reply_ext(&r, "offset"), NULL, 10);
+    rj_raw_reply_cleanup(&r);
+    return v;
+}
+
+void
+it_wait_max_offset(rj_raw_client_t *c, const char *topic, int qid, int64_t want)
+{
+    int64_t deadline = rj_clock_mono_ms() + IT_TIMEOUT_MS;
+    int64_t got;
+    while ((got = it_max_offset(c, topic, qid)) < want) {
+        if (rj_clock_mono_ms() > deadline) {
+            fail_msg("%s/%d stays at offset %lld, expected %lld", topic, qid, (long long)got,
+                     (long long)want);
+        }
+        rj_clock_sleep_ms(2);
+    }
+}
+
+void
+it_pull(rj_raw_client_t *c, const char *group, const char *topic, int qid, int64_t offset,
+        int max_msgs, const char *sub, const char *expr_type, rj_raw_reply_t *reply)
+{
+    json_t *ext = json_object();
+    char num[32];
+    json_object_set_new(ext, "consumerGroup", json_string(group));
+    json_object_set_new(ext, "topic", json_string(topic));
+    snprintf(num, sizeof(num), "%d", qid);
+    json_object_set_new(ext, "queueId", json_string(num));
+    snprintf(num, sizeof(num), "%lld", (long long)offset);
+    json_object_set_new(ext, "queueOffset", json_string(num));
+    snprintf(num, sizeof(num), "%d", max_msgs);
+    json_object_set_new(ext, "maxMsgNums", json_string(num));
+    json_object_set_new(ext, "sysFlag", json_string("4"));
+    json_object_set_new(ext, "commitOffset", json_string("0"));
+    json_object_set_new(ext, "suspendTimeoutMillis", json_string("0"));
+    json_object_set_new(ext, "subscription", json_string(sub));
+    json_object_set_new(ext, "subVersion", json_string("0"));
+    if (expr_type != NULL) {
+        json_object_set_new(ext, "expressionType", json_string(expr_type));
+    }
+    char *text = json_dumps(ext, JSON_COMPACT);
+    it_call(c, 11, IT_VERSION_JAVA, text, NULL, 0, reply);
+    free(text);
+    json_decref(ext);
+}
+
+void
+it_heartbeat_producer(rj_raw_client_t *c, const char *client_id, const char *group)
+{
+    char hb[512];
+    int n = snprintf(hb, sizeof(hb),
+                     "{\"clientID\":\"%s\",\"consumerDataSet\":[],\"producerDataSet\":["
+                     "{\"groupName\":\"CLIENT_INNER_PRODUCER\"},{\"groupName\":\"%s\"}]}",
+                     client_id, group);
+    rj_raw_reply_t r;
+    it_call(c, 34, IT_VERSION_JAVA, NULL, hb, (size_t)n, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+}
+
+int
+it_wait_request(rj_raw_client_t *c, int32_t code, int timeout_ms, rj_raw_reply_t *reply)
+{
+    if (stash_take(c, code, reply)) {
+        return 0;
+    }
+    int64_t deadline = rj_clock_mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - rj_clock_mono_ms();
+        if (left <= 0) {
+            return RJ_ETIMEDOUT;
+        }
+        int rc = rj_raw_client_read_reply(c, (int)left, reply);
+        if (rc != 0) {
+            return rc;
+        }
+        if (reply->serialize_type == 0 && (reply->flag & 1) == 0 && reply->code == code) {
+            return 0;
+        }
+        rj_raw_reply_cleanup(reply);
+    }
+}
+
+const char *
+it_record_prop(const rj_message_record_t *rec, const char *key, char *out, size_t size)
+{
+    rj_bytes_t v;
+    out[0] = '\0';
+    if (rj_message_properties_get(rec->properties, key, &v)) {
+        rj_bytes_copy_cstr(v, out, size);
+    }
+    return out;
 }
 
 int
