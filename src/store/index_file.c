@@ -89,7 +89,7 @@ mirror_header(rj_index_file_t *f, const rj_index_header_t *h)
     atomic_store(&f->end_timestamp, h->end_timestamp);
     atomic_store(&f->begin_phy_offset, h->begin_phy_offset);
     atomic_store(&f->end_phy_offset, h->end_phy_offset);
-    f->hash_slot_count = h->hash_slot_count;
+    atomic_store(&f->hash_slot_count, h->hash_slot_count);
     atomic_store(&f->index_count, h->index_count);
 }
 
@@ -101,7 +101,7 @@ write_header(rj_index_file_t *f)
         .end_timestamp = atomic_load(&f->end_timestamp),
         .begin_phy_offset = atomic_load(&f->begin_phy_offset),
         .end_phy_offset = atomic_load(&f->end_phy_offset),
-        .hash_slot_count = f->hash_slot_count,
+        .hash_slot_count = atomic_load(&f->hash_slot_count),
         .index_count = atomic_load(&f->index_count),
     };
     rj_index_header_encode(&h, f->mf.base);
@@ -224,7 +224,7 @@ rj_index_file_put(rj_index_file_t *f, int32_t key_hash, int64_t phy_offset, int6
         atomic_store(&f->begin_timestamp, store_timestamp);
     }
     if (slot_value == 0) {
-        f->hash_slot_count++;
+        atomic_fetch_add(&f->hash_slot_count, 1);
     }
     atomic_store(&f->end_phy_offset, phy_offset);
     atomic_store(&f->end_timestamp, store_timestamp);
@@ -274,7 +274,7 @@ rj_index_file_select(const rj_index_file_t *f, int32_t key_hash, int64_t begin, 
 int
 rj_index_file_flush(rj_index_file_t *f)
 {
-    write_header(f);
+    /* The writer keeps the mapped header current; a flush only forces pages out. */
     size_t used = items_base(f) + (size_t)atomic_load(&f->index_count) * RJ_INDEX_ITEM_SIZE;
     return rj_mapped_file_sync_range(&f->mf, 0, used);
 }

@@ -57,7 +57,7 @@ typedef struct {
     _Atomic int64_t end_timestamp;
     _Atomic int64_t begin_phy_offset;
     _Atomic int64_t end_phy_offset;
-    int32_t hash_slot_count;
+    _Atomic int32_t hash_slot_count;
     _Atomic int32_t index_count;
     size_t items_prefaulted;       /* bytes of the item area write-faulted */
     _Atomic int32_t flushed_count; /* index_count at the last flush (flushing thread) */
