@@ -12,6 +12,7 @@
 
 #include "broker/long_poll.h"
 #include "broker/processor.h"
+#include "broker/rebalance_lock.h"
 #include "broker/registrar.h"
 #include "broker/schedule_service.h"
 #include "broker/send_throttle.h"
@@ -487,6 +488,7 @@ rj_broker_destroy(rj_broker_t *b)
     rj_long_poll_destroy(b->long_poll);
     rj_send_throttle_destroy(b->throttle);
     rj_schedule_service_destroy(b->schedule);
+    rj_rebalance_lock_destroy(b->locks);
     rj_registrar_destroy(b->registrar);
     rj_rpc_client_destroy(b->rpc);
     rj_store_close(b->store);

@@ -39,6 +39,7 @@ typedef struct rj_long_poll rj_long_poll_t;
 typedef struct rj_registrar rj_registrar_t;
 typedef struct rj_send_throttle rj_send_throttle_t;
 typedef struct rj_schedule_service rj_schedule_service_t;
+typedef struct rj_rebalance_lock rj_rebalance_lock_t;
 
 typedef struct rj_broker {
     rj_broker_config_t config;
@@ -55,6 +56,7 @@ typedef struct rj_broker {
     rj_long_poll_t *long_poll;
     rj_send_throttle_t *throttle;    /* holds sends while the store is busy (send processor) */
     rj_schedule_service_t *schedule; /* delayed-message delivery (masters; schedule processor) */
+    rj_rebalance_lock_t *locks;      /* orderly consumers' queue locks (lock processor) */
     rj_registrar_t *registrar;
     rj_broker_scheduler_t *housekeeping; /* persistence, client expiry */
     rj_broker_scheduler_t *registration; /* name-server registration */

@@ -55,6 +55,11 @@ typedef struct {
     int64_t transaction_time_out;
     int32_t transaction_check_max;
     int64_t transaction_check_interval;
+    bool enable_property_filter;
+    bool filter_support_retry;
+    int64_t filter_data_clean_time_span;
+    /* Java's system property rocketmq.broker.rebalance.lockMaxLiveTime, a key here. */
+    int64_t rebalance_lock_max_live_time;
     /* NettyServerConfig */
     int32_t listen_port;
     int32_t server_worker_threads;
