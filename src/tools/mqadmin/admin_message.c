@@ -386,7 +386,7 @@ query_index(rj_admin_ctx_t *ctx, const char *topic, const char *key, int32_t max
         out->items[out->count++] = *m;
         m->inflated = NULL; /* now owned by `out` */
     }
-    if (rc == 0) {
+    if (rc == 0 && found.nblocks > 0) {
         uint8_t **blocks =
             rj_realloc(out->blocks, (out->nblocks + found.nblocks + 1) * sizeof(*blocks));
         if (blocks == NULL) {

@@ -320,7 +320,7 @@ consume_all_queues(consume_t *c, const json_t *route, int64_t count)
     {
         const char *broker = rj_admin_json_str(qd, "brokerName");
         int64_t perm = rj_admin_json_int(qd, "perm", 0);
-        int64_t nqueues = rj_admin_json_int(qd, "readQueueNums", 0);
+        int32_t nqueues = rj_admin_queue_nums(qd, "readQueueNums");
         const char *addr = NULL;
         size_t j;
         json_t *bd;
@@ -331,10 +331,15 @@ consume_all_queues(consume_t *c, const json_t *route, int64_t count)
                 addr = rj_admin_broker_select(bd);
             }
         }
+        if (nqueues < 0) {
+            rc = rj_admin_fail(c->ctx, RJ_EMALFORMED, "the route of %s has a bad queue count",
+                               c->topic);
+            break;
+        }
         if (addr == NULL || (perm & 0x4) == 0) {
             continue; /* not readable */
         }
-        for (int32_t qid = 0; rc == 0 && left > 0 && qid < nqueues && qid < INT32_MAX; qid++) {
+        for (int32_t qid = 0; rc == 0 && left > 0 && qid < nqueues; qid++) {
             int64_t min, max;
             rc = queue_range(c, addr, qid, &min, &max);
             if (rc != 0 || max <= min) {

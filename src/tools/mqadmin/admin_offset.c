@@ -138,15 +138,19 @@ reset_offline(rj_admin_ctx_t *ctx, const reset_t *r, const json_t *route)
         }
         if (rc == 0 && !consumed) {
             /* Never consumed here: start from the topic's own offsets (min as progress). */
-            int64_t read_queues = 0;
+            int32_t read_queues = 0;
             size_t j;
             json_t *qd;
             json_array_foreach(json_object_get(route, "queueDatas"), j, qd)
             {
                 const char *name = rj_admin_json_str(qd, "brokerName");
                 if (name != NULL && strcmp(name, broker) == 0) {
-                    read_queues = rj_admin_json_int(qd, "readQueueNums", 0);
+                    read_queues = rj_admin_queue_nums(qd, "readQueueNums");
                 }
+            }
+            if (read_queues < 0) {
+                rc = rj_admin_fail(ctx, RJ_EMALFORMED, "the route of %s has a bad queue count",
+                                   r->topic);
             }
             for (int32_t qid = 0; rc == 0 && qid < read_queues; qid++) {
                 int64_t min = 0, max = 0;

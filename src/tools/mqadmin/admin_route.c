@@ -67,6 +67,13 @@ rj_admin_json_int(const json_t *obj, const char *key, int64_t def)
     return json_is_object(obj) ? rj_json_get_int(obj, key, def) : def;
 }
 
+int32_t
+rj_admin_queue_nums(const json_t *queue_data, const char *key)
+{
+    int64_t n = rj_admin_json_int(queue_data, key, -1);
+    return n >= 0 && n <= RJ_ADMIN_MAX_QUEUES ? (int32_t)n : -1;
+}
+
 static int
 compare_addr(const void *a, const void *b)
 {

@@ -16,6 +16,9 @@
 #define RJ_ADMIN_RETRY_PREFIX "%RETRY%"
 #define RJ_ADMIN_DLQ_PREFIX "%DLQ%"
 
+/* Most queues a topic may have on one broker (what brokers accept from updateTopic). */
+#define RJ_ADMIN_MAX_QUEUES 65535
+
 /* GET_BROKER_CLUSTER_INFO from a name server. *out is a new reference. */
 int rj_admin_cluster_info(rj_admin_ctx_t *ctx, json_t **out);
 
@@ -36,6 +39,12 @@ const char *rj_admin_broker_master(const json_t *broker_data);
 
 /* BrokerData.selectBrokerAddr(): the master, else the lowest id; NULL when none. */
 const char *rj_admin_broker_select(const json_t *broker_data);
+
+/*
+ * A queue count member of a QueueData ("readQueueNums", "writeQueueNums"):
+ * 0..RJ_ADMIN_MAX_QUEUES, or -1 when absent or out of range.
+ */
+int32_t rj_admin_queue_nums(const json_t *queue_data, const char *key);
 
 /* String member `key` of `obj`, or NULL when absent or not a string. */
 const char *rj_admin_json_str(const json_t *obj, const char *key);

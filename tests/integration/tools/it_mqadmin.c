@@ -24,6 +24,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -151,7 +153,7 @@ expect_ok(const run_t *r, const char *what)
 static void
 expect_failure(const run_t *r, const char *what, const char *needle)
 {
-    if (r->status == 0 || r->status >= 128) {
+    if (r->status != 1) { /* 1: a reported failure; sanitizer reports and crashes exit otherwise */
         fail_msg("mqadmin %s: expected a clean failure, got exit %d\nstdout:\n%s\nstderr:\n%s",
                  what, r->status, r->out, r->err);
     }
@@ -1141,6 +1143,260 @@ test_delete_topic_removes_it_everywhere(void **state)
     run_free(&r);
 }
 
+/* ---- group against a server that answers oddly ---------------------------------------------- */
+
+/*
+ * A fake server standing in for both the name server and the broker: every
+ * request gets the same canned answer (code, ext fields, body), echoing the
+ * request's opaque. The answers are wrong in many ways (no body, not JSON,
+ * wrong types, bad records, error codes without remarks, addresses pointing
+ * back to itself); mqadmin must report or tolerate them, never crash or hang.
+ */
+typedef struct {
+    int code;
+    const char *ext;  /* extFields JSON text or NULL */
+    const char *body; /* NULL: none; "{port}" is replaced by the server's port */
+} odd_answer_t;
+
+static int g_odd_listen = -1;
+static int g_odd_port;
+static pthread_t g_odd_thread;
+static atomic_bool g_odd_stop;
+static pthread_mutex_t g_odd_lock = PTHREAD_MUTEX_INITIALIZER;
+static odd_answer_t g_odd_answer;
+static char g_odd_addr[64];
+
+static void
+odd_reply(int fd, const uint8_t *frame, size_t len)
+{
+    uint32_t header_len = ((uint32_t)frame[5] << 16) | ((uint32_t)frame[6] << 8) | frame[7];
+    json_t *h =
+        header_len <= len - 8 ? json_loadb((const char *)frame + 8, header_len, 0, NULL) : NULL;
+    json_int_t opaque = json_integer_value(json_object_get(h, "opaque"));
+    json_decref(h);
+    pthread_mutex_lock(&g_odd_lock);
+    odd_answer_t a = g_odd_answer;
+    pthread_mutex_unlock(&g_odd_lock);
+    char header[1024], port[16];
+    snprintf(header, sizeof(header),
+             "{\"code\":%d,%s%s%s\"flag\":1,\"language\":\"JAVA\",\"opaque\":%lld,"
+             "\"serializeTypeCurrentRPC\":\"JSON\",\"version\":409}",
+             a.code, a.ext != NULL ? "\"extFields\":" : "", a.ext != NULL ? a.ext : "",
+             a.ext != NULL ? "," : "", (long long)opaque);
+    rj_buf_t body = RJ_BUF_INIT;
+    snprintf(port, sizeof(port), "%d", g_odd_port);
+    for (const char *b = a.body; b != NULL && *b != '\0';) {
+        const char *mark = strstr(b, "{port}");
+        size_t n = mark != NULL ? (size_t)(mark - b) : strlen(b);
+        rj_buf_append(&body, b, n);
+        if (mark == NULL) {
+            break;
+        }
+        rj_buf_append_cstr(&body, port);
+        b = mark + 6;
+    }
+    rj_buf_t out = RJ_BUF_INIT;
+    rj_raw_frame(&out, 0, header, strlen(header), body.data, body.len);
+    for (size_t off = 0; off < out.len;) {
+        ssize_t w = write(fd, out.data + off, out.len - off);
+        if (w <= 0) {
+            break;
+        }
+        off += (size_t)w;
+    }
+    rj_buf_cleanup(&out);
+    rj_buf_cleanup(&body);
+}
+
+static void *
+odd_server(void *arg)
+{
+    (void)arg;
+    struct pollfd fds[17];
+    rj_buf_t bufs[17];
+    size_t n = 1;
+    memset(bufs, 0, sizeof(bufs));
+    fds[0].fd = g_odd_listen;
+    fds[0].events = POLLIN;
+    while (!atomic_load(&g_odd_stop)) {
+        if (poll(fds, n, 50) <= 0) {
+            continue;
+        }
+        if ((fds[0].revents & POLLIN) && n < 17) {
+            int c = accept(g_odd_listen, NULL, NULL);
+            if (c >= 0) {
+                fds[n].fd = c;
+                fds[n].events = POLLIN;
+                fds[n].revents = 0;
+                rj_buf_init(&bufs[n]);
+                n++;
+            }
+        }
+        for (size_t i = 1; i < n; i++) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                continue;
+            }
+            uint8_t chunk[65536];
+            ssize_t r = read(fds[i].fd, chunk, sizeof(chunk));
+            if (r <= 0) {
+                close(fds[i].fd);
+                rj_buf_cleanup(&bufs[i]);
+                fds[i] = fds[n - 1];
+                bufs[i] = bufs[n - 1];
+                n--;
+                i--;
+                continue;
+            }
+            rj_buf_append(&bufs[i], chunk, (size_t)r);
+            while (bufs[i].len >= 8) {
+                const uint8_t *d = bufs[i].data;
+                size_t frame =
+                    4 + (((size_t)d[0] << 24) | ((size_t)d[1] << 16) | ((size_t)d[2] << 8) | d[3]);
+                if (bufs[i].len < frame) {
+                    break;
+                }
+                odd_reply(fds[i].fd, d, frame);
+                rj_buf_consume(&bufs[i], frame);
+            }
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        close(fds[i].fd);
+        rj_buf_cleanup(&bufs[i]);
+    }
+    return NULL;
+}
+
+static int
+start_odd_server(void **state)
+{
+    (void)state;
+    g_odd_listen = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    if (g_odd_listen < 0 || bind(g_odd_listen, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        listen(g_odd_listen, 16) != 0 ||
+        getsockname(g_odd_listen, (struct sockaddr *)&sa, &len) != 0) {
+        return -1;
+    }
+    g_odd_port = ntohs(sa.sin_port);
+    snprintf(g_odd_addr, sizeof(g_odd_addr), "127.0.0.1:%d", g_odd_port);
+    g_ns_addr = g_odd_addr;
+    atomic_store(&g_odd_stop, false);
+    if (rj_tempdir_create("mqadmin-odd", &g_dir) != 0 ||
+        pthread_create(&g_odd_thread, NULL, odd_server, NULL) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+stop_odd_server(void **state)
+{
+    (void)state;
+    atomic_store(&g_odd_stop, true);
+    pthread_join(g_odd_thread, NULL);
+    close(g_odd_listen);
+    rj_tempdir_remove(g_dir);
+    g_dir = NULL;
+    g_ns_addr = NULL;
+    return 0;
+}
+
+/* A consistent-looking view that points back at the fake server, with bad values inside. */
+#define SELF_VIEW                                                                               \
+    "{\"brokerAddrTable\":{\"b\":{\"brokerAddrs\":{0:\"127.0.0.1:{port}\",\"x\":1,\"1\":7},"    \
+    "\"brokerName\":\"b\",\"cluster\":\"C\"},\"z\":5},\"clusterAddrTable\":{\"C\":[\"b\",3],"   \
+    "\"D\":\"b\"},\"brokerDatas\":[{\"brokerAddrs\":{\"0\":\"127.0.0.1:{port}\"},"              \
+    "\"brokerName\":\"b\",\"cluster\":\"C\"},\"s\",null,{}],\"queueDatas\":[{\"brokerName\":"   \
+    "\"b\","                                                                                    \
+    "\"perm\":6,\"readQueueNums\":99999999999,\"writeQueueNums\":-4},{\"brokerName\":5}],"      \
+    "\"topicList\":[\"%RETRY%G\",\"T\",5,null],\"groupList\":[\"G\",1],"                        \
+    "\"offsetTable\":{{\"brokerName\":\"b\",\"queueId\":0,\"topic\":\"T\"}:{\"brokerOffset\":"  \
+    "\"x\","                                                                                    \
+    "\"consumerOffset\":null,\"lastTimestamp\":-1},\"garbage\":1,\"{\\\"topic\\\":1}\":2,"      \
+    "{\"brokerName\":\"b\",\"queueId\":-3,\"topic\":\"T\"}:5},\"table\":{\"putTps\":\"abc\","   \
+    "\"earliestMessageTimeStamp\":\"zz\",\"commitLogDiskRatio\":7,\"brokerVersionDesc\":null}," \
+    "\"connectionSet\":[{\"clientId\":5,\"version\":\"v\"},7],\"subscriptionTable\":{\"T\":3}," \
+    "\"mqTable\":[],\"consumeTps\":\"fast\"}"
+
+static const odd_answer_t odd_answers[] = {
+    {0, NULL, NULL},
+    {0, NULL, "not json at all"},
+    {0, NULL, "[1,2,3]"},
+    {0, "{\"offset\":\"abc\",\"wipeTopicCount\":\"-\"}",
+     "{\"brokerAddrTable\":[1],\"clusterAddrTable\":{\"C\":\"x\"},\"brokerDatas\":{},"
+     "\"queueDatas\":7,\"topicList\":\"T\",\"offsetTable\":[5,{\"topic\":\"T\"}],\"table\":[],"
+     "\"connectionSet\":{}}"},
+    {0,
+     "{\"offset\":\"1\",\"nextBeginOffset\":\"0\",\"minOffset\":\"0\",\"maxOffset\":\"9\","
+     "\"value\":\"v\",\"addTopicCount\":\"1\",\"wipeTopicCount\":\"1\"}",
+     SELF_VIEW},
+    {0, "{\"offset\":\"0\"}", "{{{{"},
+    {17, NULL, NULL},
+    {1, "{}", "\x01\x02garbage"},
+    {206, "{\"x\":\"y\"}", "{}"},
+};
+
+static void
+test_odd_answers_are_reported_not_crashed_on(void **state)
+{
+    (void)state;
+    static const char *const commands[][10] = {
+        {"clusterList", NULL},
+        {"clusterList", "-m", NULL},
+        {"topicList", NULL},
+        {"topicList", "-c", NULL},
+        {"topicRoute", "-t", "T", NULL},
+        {"topicRoute", "-t", "T", "-l", NULL},
+        {"topicStatus", "-t", "T", NULL},
+        {"topicClusterList", "-t", "T", NULL},
+        {"updateTopic", "-c", "C", "-t", "T", "-o", "true", NULL},
+        {"updateTopic", "-b", "127.0.0.1:1", "-t", "T", NULL},
+        {"deleteTopic", "-c", "C", "-t", "T", NULL},
+        {"brokerStatus", "-c", "C", NULL},
+        {"getBrokerConfig", "-c", "C", NULL},
+        {"consumerProgress", NULL},
+        {"consumerProgress", "-g", "G", "-s", "true", NULL},
+        {"consumerConnection", "-g", "G", NULL},
+        {"producerConnection", "-g", "P", "-t", "T", NULL},
+        {"resetOffsetByTime", "-g", "G", "-t", "T", "-s", "now", NULL},
+        {"cloneGroupOffset", "-s", "G", "-d", "H", "-t", "T", NULL},
+        {"queryMsgByKey", "-t", "T", "-k", "K", NULL},
+        {"queryMsgByUniqueKey", "-t", "T", "-i", "K", NULL},
+        {"queryMsgByOffset", "-t", "T", "-b", "b", "-i", "0", "-o", "0", NULL},
+        {"consumeMessage", "-t", "T", "-c", "3", NULL},
+        {"getNamesrvConfig", NULL},
+        {"wipeWritePerm", "-b", "b", NULL},
+        {"updateKvConfig", "-s", "N", "-k", "K", "-v", "V", NULL},
+    };
+    for (size_t a = 0; a < sizeof(odd_answers) / sizeof(odd_answers[0]); a++) {
+        pthread_mutex_lock(&g_odd_lock);
+        g_odd_answer = odd_answers[a];
+        pthread_mutex_unlock(&g_odd_lock);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+            const char *args[16];
+            size_t n = 0;
+            args[n++] = commands[i][0];
+            args[n++] = "-n";
+            args[n++] = g_odd_addr;
+            for (size_t j = 1; commands[i][j] != NULL; j++) {
+                args[n++] = commands[i][j];
+            }
+            args[n] = NULL;
+            run_t r = run_argv(args);
+            if (r.status != 0 && r.status != 1) {
+                fail_msg("answer %zu, mqadmin %s: exit %d\nstdout:\n%s\nstderr:\n%s", a,
+                         commands[i][0], r.status, r.out, r.err);
+            }
+            if (r.status == 1 && r.err[0] == '\0') {
+                fail_msg("answer %zu, mqadmin %s failed without a reason", a, commands[i][0]);
+            }
+            run_free(&r);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -1163,7 +1419,12 @@ main(void)
         cmocka_unit_test(test_unknown_topic_group_and_cluster_fail_clearly),
         cmocka_unit_test(test_delete_topic_removes_it_everywhere),
     };
+    const struct CMUnitTest odd[] = {
+        cmocka_unit_test(test_odd_answers_are_reported_not_crashed_on),
+    };
     int failed = cmocka_run_group_tests_name("mqadmin_cli", cli, setup_dir_only, teardown_dir_only);
+    failed +=
+        cmocka_run_group_tests_name("mqadmin_odd_answers", odd, start_odd_server, stop_odd_server);
     failed += cmocka_run_group_tests_name("mqadmin_cluster", cluster, start_cluster, stop_cluster);
     return failed;
 }
