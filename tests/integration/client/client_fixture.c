@@ -44,6 +44,8 @@ broker_start(const rj_daemon_t *ns, const char *name, rj_daemon_t **out)
              "mappedFileSizeCommitLog=8388608\n"
              "mappedFileSizeConsumeQueue=120000\n"
              "registerNameServerPeriod=10000\n"
+             "transactionCheckInterval=1000\n"
+             "transactionTimeOut=1000\n"
              "namesrvAddr=%s\n",
              name, rj_daemon_addr(ns));
     static const char *const args[] = {"-c", "{dir}/broker.conf", NULL};
