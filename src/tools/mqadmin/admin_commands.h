@@ -77,6 +77,7 @@ int rj_admin_route_broker_addr(rj_admin_ctx_t *ctx, const json_t *route, const c
 /* admin_message_io.c */
 extern const rj_admin_command_t rj_admin_cmd_send_message;
 extern const rj_admin_command_t rj_admin_cmd_consume_message;
+extern const rj_admin_command_t rj_admin_cmd_print_msg;
 
 /* queryMsgById -s true: sends a stored message again through a producer and prints the result. */
 int rj_admin_resend(rj_admin_ctx_t *ctx, const rj_admin_msg_t *m, const char *unit_name);

@@ -548,7 +548,8 @@ run_query_msg_by_offset(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     rj_admin_pull_result_t pr;
     memset(&pr, 0, sizeof(pr));
     if (rc == 0) {
-        rc = rj_admin_pull(ctx, addr, RJ_ADMIN_TOOLS_GROUP, topic, broker, qid, offset, 1, &pr);
+        rc = rj_admin_pull(ctx, addr, RJ_ADMIN_TOOLS_GROUP, topic, broker, qid, offset, 1, NULL,
+                           &pr);
     }
     if (rc == 0 && (pr.code != RJ_RESP_SUCCESS || pr.msgs.count == 0)) {
         const char *name = rj_response_code_name(pr.code);

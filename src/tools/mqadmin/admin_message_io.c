@@ -222,15 +222,18 @@ rj_admin_resend(rj_admin_ctx_t *ctx, const rj_admin_msg_t *m, const char *unit_n
     return rc;
 }
 
-/* ---- consumeMessage -----------------------------------------------------------------------------
- */
+/* ---- consumeMessage and printMsg: pulls without committing ---------------------------------- */
 
 typedef struct {
     rj_admin_ctx_t *ctx;
     const char *topic;
     const char *group;
-    int64_t begin_ms; /* 0: from the queue's first message */
-    int64_t end_ms;   /* 0: to the queue's end */
+    const char *subscription; /* TAG expression */
+    int64_t begin_ms;         /* 0: from the queue's first message */
+    int64_t end_ms;           /* 0: to the queue's end */
+    bool print_body;
+    bool consume_ok_line; /* consumeMessage announces each found batch */
+    int64_t left;         /* messages still to print (consumeMessage -c) */
 } consume_t;
 
 static const char *
@@ -257,17 +260,21 @@ pull_range(consume_t *c, const char *addr, const char *broker, int32_t qid, int6
     while (offset < to) {
         int64_t want = to - offset;
         rj_admin_pull_result_t pr;
-        int rc = rj_admin_pull(c->ctx, addr, c->group, c->topic, broker, qid, offset,
-                               (int32_t)(want < PULL_BATCH ? want : PULL_BATCH), &pr);
+        int rc =
+            rj_admin_pull(c->ctx, addr, c->group, c->topic, broker, qid, offset,
+                          (int32_t)(want < PULL_BATCH ? want : PULL_BATCH), c->subscription, &pr);
         if (rc != 0) {
             return rc;
         }
         int64_t next = pr.next_begin_offset;
         if (pr.code == RJ_RESP_SUCCESS) {
-            printf("Consume ok\n");
+            if (c->consume_ok_line) {
+                printf("Consume ok\n");
+            }
             for (size_t i = 0; i < pr.msgs.count; i++) {
-                if (pr.msgs.items[i].rec.queue_offset < to) {
-                    rj_admin_msg_print_line(stdout, &pr.msgs.items[i], broker);
+                const rj_admin_msg_t *m = &pr.msgs.items[i];
+                if (m->rec.queue_offset < to && rj_admin_msg_matches(m, c->subscription)) {
+                    rj_admin_msg_print_line(stdout, m, broker, c->print_body);
                 }
             }
         } else if (pr.code == RJ_RESP_PULL_RETRY_IMMEDIATELY) {
@@ -289,7 +296,7 @@ pull_range(consume_t *c, const char *addr, const char *broker, int32_t qid, int6
     return 0;
 }
 
-/* The readable range of a queue, narrowed to the -s/-e times. */
+/* The readable range of a queue, narrowed to the begin/end times. */
 static int
 queue_range(consume_t *c, const char *addr, int32_t qid, int64_t *min, int64_t *max)
 {
@@ -308,14 +315,19 @@ queue_range(consume_t *c, const char *addr, int32_t qid, int64_t *min, int64_t *
     return rc;
 }
 
+typedef int (*queue_cb)(consume_t *c, const char *addr, const char *broker, int32_t qid);
+
+/*
+ * Calls `cb` for every readable queue of the route (fetchSubscribeMessageQueues),
+ * in route order, until it fails or c->left reaches 0.
+ */
 static int
-consume_all_queues(consume_t *c, const json_t *route, int64_t count)
+for_each_readable_queue(consume_t *c, const json_t *route, queue_cb cb)
 {
     json_t *brokers = json_object_get(route, "brokerDatas");
     int rc = 0;
     size_t i;
     json_t *qd;
-    int64_t left = count;
     json_array_foreach(json_object_get(route, "queueDatas"), i, qd)
     {
         const char *broker = rj_admin_json_str(qd, "brokerName");
@@ -339,26 +351,104 @@ consume_all_queues(consume_t *c, const json_t *route, int64_t count)
         if (addr == NULL || (perm & 0x4) == 0) {
             continue; /* not readable */
         }
-        for (int32_t qid = 0; rc == 0 && left > 0 && qid < nqueues; qid++) {
-            int64_t min, max;
-            rc = queue_range(c, addr, qid, &min, &max);
-            if (rc != 0 || max <= min) {
-                continue;
-            }
-            if (max - min > left) {
-                printf("The older %lld message of the %d queue will be provided\n", (long long)left,
-                       qid);
-                max = min + left;
-            }
-            left -= max - min;
-            rc = pull_range(c, addr, broker, qid, min, max);
+        for (int32_t qid = 0; rc == 0 && c->left > 0 && qid < nqueues; qid++) {
+            rc = cb(c, addr, broker, qid);
         }
-        if (rc != 0 || left == 0) {
+        if (rc != 0 || c->left <= 0) {
             break;
         }
     }
     return rc;
 }
+
+/* consumeMessage over every queue: the oldest messages until -c are printed. */
+static int
+consume_queue(consume_t *c, const char *addr, const char *broker, int32_t qid)
+{
+    int64_t min, max;
+    int rc = queue_range(c, addr, qid, &min, &max);
+    if (rc != 0 || max <= min) {
+        return rc;
+    }
+    if (max - min > c->left) {
+        printf("The older %lld message of the %d queue will be provided\n", (long long)c->left,
+               qid);
+        max = min + c->left;
+    }
+    c->left -= max - min;
+    return pull_range(c, addr, broker, qid, min, max);
+}
+
+/* printMsg: every message of each queue in the time range, framed as RocketMQ prints it. */
+static int
+print_queue(consume_t *c, const char *addr, const char *broker, int32_t qid)
+{
+    int64_t min, max;
+    int rc = queue_range(c, addr, qid, &min, &max);
+    if (rc != 0) {
+        return rc;
+    }
+    printf("minOffset=%lld, maxOffset=%lld, MessageQueue [topic=%s, brokerName=%s, queueId=%d]\n",
+           (long long)min, (long long)max, c->topic, broker, qid);
+    rc = pull_range(c, addr, broker, qid, min, max);
+    printf("--------------------------------------------------------\n");
+    return rc;
+}
+
+/* The -<opt> timestamp of printMsg/consumeMessage into *out (left alone when absent). */
+static int
+arg_timestamp(rj_admin_ctx_t *ctx, const rj_admin_args_t *args, char opt, int64_t *out)
+{
+    const char *v = rj_admin_args_get(args, opt);
+    if (v != NULL && rj_admin_parse_timestamp(v, out) != 0) {
+        return rj_admin_fail(ctx, RJ_EINVAL,
+                             "bad -%c timestamp \"%s\": use milliseconds since the epoch or "
+                             "yyyy-MM-dd#HH:mm:ss:SSS",
+                             opt, v);
+    }
+    return 0;
+}
+
+static int
+run_print_msg(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+{
+    consume_t c = {
+        .ctx = ctx,
+        .topic = rj_admin_args_get(args, 't'),
+        .group = RJ_ADMIN_TOOLS_GROUP,
+        .subscription = rj_admin_args_has(args, 's') ? rj_admin_args_get(args, 's') : "*",
+        .print_body = !rj_admin_args_has(args, 'd') || rj_admin_args_bool(args, 'd', true),
+        .left = INT64_MAX,
+    };
+    int rc = arg_timestamp(ctx, args, 'b', &c.begin_ms);
+    if (rc == 0) {
+        rc = arg_timestamp(ctx, args, 'e', &c.end_ms);
+    }
+    json_t *route = NULL;
+    if (rc == 0) {
+        rc = rj_admin_topic_route(ctx, c.topic, &route);
+    }
+    if (rc == 0) {
+        rc = for_each_readable_queue(&c, route, print_queue);
+    }
+    json_decref(route);
+    return rc;
+}
+
+static const rj_admin_option_t print_msg_options[] = {
+    {'t', "topic", true, true, 0, "topic name"},
+    {'c', "charsetName", true, false, 0, "CharsetName(eg: UTF-8,GBK)"},
+    {'s', "subExpression", true, false, 0, "Subscribe Expression(eg: TagA || TagB)"},
+    {'b', "beginTimestamp", true, false, 0,
+     "Begin timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+    {'e', "endTimestamp", true, false, 0,
+     "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+    {'d', "printBody", true, false, 0, "print body"},
+    RJ_ADMIN_OPTIONS_END,
+};
+
+const rj_admin_command_t rj_admin_cmd_print_msg = {"printMsg", "Print Message Detail",
+                                                   print_msg_options, run_print_msg};
 
 static int
 run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
@@ -367,6 +457,9 @@ run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
         .ctx = ctx,
         .topic = rj_admin_args_get(args, 't'),
         .group = rj_admin_args_has(args, 'g') ? rj_admin_args_get(args, 'g') : RJ_ADMIN_TOOLS_GROUP,
+        .subscription = "*",
+        .print_body = true,
+        .consume_ok_line = true,
     };
     int64_t count = 128, offset = 0;
     int32_t qid = 0;
@@ -390,14 +483,14 @@ run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     if (rc != 0) {
         return rc;
     }
+    c.left = count;
     int64_t now = rj_clock_wall_ms();
-    if (rj_admin_args_has(args, 's') &&
-        rj_admin_parse_timestamp(rj_admin_args_get(args, 's'), &c.begin_ms) != 0) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "bad -s timestamp: %s", rj_admin_args_get(args, 's'));
+    rc = arg_timestamp(ctx, args, 's', &c.begin_ms);
+    if (rc == 0) {
+        rc = arg_timestamp(ctx, args, 'e', &c.end_ms);
     }
-    if (rj_admin_args_has(args, 'e') &&
-        rj_admin_parse_timestamp(rj_admin_args_get(args, 'e'), &c.end_ms) != 0) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "bad -e timestamp: %s", rj_admin_args_get(args, 'e'));
+    if (rc != 0) {
+        return rc;
     }
     if (c.begin_ms > now) {
         return rj_admin_fail(ctx, RJ_EINVAL, "Please set the beginTimestamp before now!");
@@ -413,7 +506,7 @@ run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     json_t *route = NULL;
     rc = rj_admin_topic_route(ctx, c.topic, &route);
     if (rc == 0 && !rj_admin_args_has(args, 'i')) {
-        rc = consume_all_queues(&c, route, count);
+        rc = for_each_readable_queue(&c, route, consume_queue);
     } else if (rc == 0) {
         const char *broker = rj_admin_args_get(args, 'b');
         const char *addr = NULL;

@@ -251,8 +251,32 @@ rj_admin_msg_print_fields(FILE *out, const rj_admin_msg_t *m, bool with_offset_i
     fprintf(out, "%-20s %s\n", "Message Body Path:", body_path);
 }
 
+bool
+rj_admin_msg_matches(const rj_admin_msg_t *m, const char *expression)
+{
+    rj_bytes_t expr = rj_bytes_trim(rj_bytes_from_cstr(expression));
+    if (expr.len == 0 || rj_bytes_eq_cstr(expr, "*")) {
+        return true;
+    }
+    rj_bytes_t tag;
+    if (!rj_message_properties_get(m->rec.properties, RJ_PROP_TAGS, &tag)) {
+        return false;
+    }
+    const char *p = (const char *)expr.data, *end = p + expr.len;
+    while (p < end) {
+        const char *bar = strstr(p, "||");
+        const char *stop = bar != NULL && bar < end ? bar : end;
+        if (rj_bytes_eq(rj_bytes_trim(rj_bytes(p, (size_t)(stop - p))), tag)) {
+            return true;
+        }
+        p = stop + (stop < end ? 2 : 0);
+    }
+    return false;
+}
+
 void
-rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_name)
+rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_name,
+                        bool print_body)
 {
     const rj_message_record_t *r = &m->rec;
     size_t len;
@@ -278,14 +302,18 @@ rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_n
         fprintf(out, ", ... %zu bytes", len);
     }
     fputs("], transactionId='null'}] BODY: ", out);
-    fwrite(body, 1, len, out);
+    if (print_body) {
+        fwrite(body, 1, len, out);
+    } else {
+        fputs("NOT PRINT BODY", out);
+    }
     fputc('\n', out);
 }
 
 int
 rj_admin_pull(rj_admin_ctx_t *ctx, const char *addr, const char *group, const char *topic,
               const char *broker_name, int32_t queue_id, int64_t offset, int32_t max_nums,
-              rj_admin_pull_result_t *out)
+              const char *subscription, rj_admin_pull_result_t *out)
 {
     memset(out, 0, sizeof(*out));
     rj_command_t req, *resp = NULL;
@@ -298,7 +326,7 @@ rj_admin_pull(rj_admin_ctx_t *ctx, const char *addr, const char *group, const ch
     rj_command_add_ext_i64(&req, "sysFlag", 0x4); /* SUBSCRIPTION: filter "*" given here */
     rj_command_add_ext_i64(&req, "commitOffset", 0);
     rj_command_add_ext_i64(&req, "suspendTimeoutMillis", 20000);
-    rj_command_add_ext_cstr(&req, "subscription", "*");
+    rj_command_add_ext_cstr(&req, "subscription", subscription != NULL ? subscription : "*");
     rj_command_add_ext_i64(&req, "subVersion", 0);
     rj_command_add_ext_cstr(&req, "expressionType", "TAG");
     rj_command_add_ext_cstr(&req, "bname", broker_name);

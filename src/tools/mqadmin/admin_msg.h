@@ -61,8 +61,19 @@ int rj_admin_msg_write_body_file(const rj_admin_msg_t *m, int index, char *path,
 void rj_admin_msg_print_fields(FILE *out, const rj_admin_msg_t *m, bool with_offset_id,
                                const char *body_path);
 
-/* PrintMessageByQueueCommand.printMessage: "MSGID: <id> MessageExt [...] BODY: <text>". */
-void rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_name);
+/*
+ * PrintMessageByQueueCommand.printMessage: "MSGID: <id> MessageExt [...] BODY: <text>"
+ * ("BODY: NOT PRINT BODY" when !print_body).
+ */
+void rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_name,
+                             bool print_body);
+
+/*
+ * Whether a message passes a TAG subscription expression ("*", "" or
+ * "TagA || TagB"), compared on the exact tag as clients do after the
+ * broker's hash filter.
+ */
+bool rj_admin_msg_matches(const rj_admin_msg_t *m, const char *expression);
 
 typedef struct {
     int32_t code; /* SUCCESS (found), PULL_NOT_FOUND, PULL_RETRY_IMMEDIATELY, PULL_OFFSET_MOVED */
@@ -74,12 +85,12 @@ typedef struct {
 
 /*
  * One non-blocking PULL_MESSAGE of up to `max_nums` messages from `offset`
- * with subscription "*" (what DefaultMQPullConsumer.pull sends). Any of the
- * four pull codes is a result; other codes fail. Clean up with
- * rj_admin_msg_list_cleanup(&out->msgs).
+ * with a TAG `subscription` (NULL: "*"), what DefaultMQPullConsumer.pull
+ * sends. Any of the four pull codes is a result; other codes fail. Clean up
+ * with rj_admin_msg_list_cleanup(&out->msgs).
  */
 int rj_admin_pull(rj_admin_ctx_t *ctx, const char *addr, const char *group, const char *topic,
                   const char *broker_name, int32_t queue_id, int64_t offset, int32_t max_nums,
-                  rj_admin_pull_result_t *out);
+                  const char *subscription, rj_admin_pull_result_t *out);
 
 #endif

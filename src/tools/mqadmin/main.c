@@ -26,21 +26,21 @@
 
 /* In the order RocketMQ 4.9.8's MQAdminStartup registers them. */
 static const rj_admin_command_t *const commands[] = {
-    &rj_admin_cmd_update_topic,         &rj_admin_cmd_delete_topic,
-    &rj_admin_cmd_update_sub_group,     &rj_admin_cmd_delete_sub_group,
-    &rj_admin_cmd_update_broker_config, &rj_admin_cmd_topic_route,
-    &rj_admin_cmd_topic_status,         &rj_admin_cmd_topic_cluster_list,
-    &rj_admin_cmd_broker_status,        &rj_admin_cmd_query_msg_by_id,
-    &rj_admin_cmd_query_msg_by_key,     &rj_admin_cmd_query_msg_by_unique_key,
-    &rj_admin_cmd_query_msg_by_offset,  &rj_admin_cmd_producer_connection,
-    &rj_admin_cmd_consumer_connection,  &rj_admin_cmd_consumer_progress,
-    &rj_admin_cmd_clone_group_offset,   &rj_admin_cmd_cluster_list,
-    &rj_admin_cmd_topic_list,           &rj_admin_cmd_update_kv_config,
-    &rj_admin_cmd_delete_kv_config,     &rj_admin_cmd_wipe_write_perm,
-    &rj_admin_cmd_add_write_perm,       &rj_admin_cmd_reset_offset_by_time,
-    &rj_admin_cmd_get_namesrv_config,   &rj_admin_cmd_update_namesrv_config,
-    &rj_admin_cmd_get_broker_config,    &rj_admin_cmd_send_message,
-    &rj_admin_cmd_consume_message,
+    &rj_admin_cmd_update_topic,          &rj_admin_cmd_delete_topic,
+    &rj_admin_cmd_update_sub_group,      &rj_admin_cmd_delete_sub_group,
+    &rj_admin_cmd_update_broker_config,  &rj_admin_cmd_topic_route,
+    &rj_admin_cmd_topic_status,          &rj_admin_cmd_topic_cluster_list,
+    &rj_admin_cmd_broker_status,         &rj_admin_cmd_query_msg_by_id,
+    &rj_admin_cmd_query_msg_by_key,      &rj_admin_cmd_query_msg_by_unique_key,
+    &rj_admin_cmd_query_msg_by_offset,   &rj_admin_cmd_print_msg,
+    &rj_admin_cmd_producer_connection,   &rj_admin_cmd_consumer_connection,
+    &rj_admin_cmd_consumer_progress,     &rj_admin_cmd_clone_group_offset,
+    &rj_admin_cmd_cluster_list,          &rj_admin_cmd_topic_list,
+    &rj_admin_cmd_update_kv_config,      &rj_admin_cmd_delete_kv_config,
+    &rj_admin_cmd_wipe_write_perm,       &rj_admin_cmd_add_write_perm,
+    &rj_admin_cmd_reset_offset_by_time,  &rj_admin_cmd_get_namesrv_config,
+    &rj_admin_cmd_update_namesrv_config, &rj_admin_cmd_get_broker_config,
+    &rj_admin_cmd_send_message,          &rj_admin_cmd_consume_message,
 };
 
 static const rj_admin_command_t *

@@ -216,14 +216,16 @@ test_no_arguments_lists_the_commands(void **state)
     expect_ok(&r, "(no arguments)");
     expect_in(r.out, "The most commonly used mqadmin commands are:", "mqadmin");
     static const char *const names[] = {
-        "updateTopic",         "deleteTopic",         "topicList",          "topicRoute",
-        "topicStatus",         "topicClusterList",    "updateSubGroup",     "deleteSubGroup",
-        "clusterList",         "brokerStatus",        "updateBrokerConfig", "getBrokerConfig",
-        "consumerProgress",    "consumerConnection",  "producerConnection", "queryMsgById",
-        "queryMsgByKey",       "queryMsgByUniqueKey", "queryMsgByOffset",   "resetOffsetByTime",
-        "cloneGroupOffset",    "updateKvConfig",      "deleteKvConfig",     "getNamesrvConfig",
-        "updateNamesrvConfig", "wipeWritePerm",       "addWritePerm",       "sendMessage",
-        "consumeMessage"};
+        "updateTopic",         "deleteTopic",        "topicList",
+        "topicRoute",          "topicStatus",        "topicClusterList",
+        "updateSubGroup",      "deleteSubGroup",     "clusterList",
+        "brokerStatus",        "updateBrokerConfig", "getBrokerConfig",
+        "consumerProgress",    "consumerConnection", "producerConnection",
+        "queryMsgById",        "queryMsgByKey",      "queryMsgByUniqueKey",
+        "queryMsgByOffset",    "resetOffsetByTime",  "cloneGroupOffset",
+        "updateKvConfig",      "deleteKvConfig",     "getNamesrvConfig",
+        "updateNamesrvConfig", "wipeWritePerm",      "addWritePerm",
+        "sendMessage",         "consumeMessage",     "printMsg"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char needle[64];
         snprintf(needle, sizeof(needle), "   %s ", names[i]);
@@ -728,6 +730,24 @@ test_sent_message_is_found_by_key_id_unique_key_and_offset(void **state)
     r = adm("consumeMessage", "-t", "ItAdminMsg", "-c", "1", NULL);
     expect_ok(&r, "consumeMessage (all queues)");
     expect_in(r.out, "BODY: hello from mqadmin", "consumeMessage (all queues)");
+    run_free(&r);
+
+    /* printMsg walks every queue; the tag expression filters. */
+    r = adm("printMsg", "-t", "ItAdminMsg", "-s", "TagX || TagQ", NULL);
+    expect_ok(&r, "printMsg -s TagQ");
+    expect_in(
+        r.out,
+        "minOffset=0, maxOffset=1, MessageQueue [topic=ItAdminMsg, brokerName=broker-a, queueId=1]",
+        "printMsg");
+    expect_in(r.out, "BODY: hello from mqadmin", "printMsg");
+    run_free(&r);
+    r = adm("printMsg", "-t", "ItAdminMsg", "-s", "TagX", NULL);
+    expect_ok(&r, "printMsg -s TagX");
+    assert_null(strstr(r.out, "MSGID:"));
+    run_free(&r);
+    r = adm("printMsg", "-t", "ItAdminMsg", "-d", "false", NULL);
+    expect_ok(&r, "printMsg -d false");
+    expect_in(r.out, "BODY: NOT PRINT BODY", "printMsg -d false");
     run_free(&r);
 }
 
@@ -1366,6 +1386,7 @@ test_odd_answers_are_reported_not_crashed_on(void **state)
         {"queryMsgByUniqueKey", "-t", "T", "-i", "K", NULL},
         {"queryMsgByOffset", "-t", "T", "-b", "b", "-i", "0", "-o", "0", NULL},
         {"consumeMessage", "-t", "T", "-c", "3", NULL},
+        {"printMsg", "-t", "T", NULL},
         {"getNamesrvConfig", NULL},
         {"wipeWritePerm", "-b", "b", NULL},
         {"updateKvConfig", "-s", "N", "-k", "K", "-v", "V", NULL},
