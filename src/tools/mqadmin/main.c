@@ -11,13 +11,13 @@
  * stderr and exits with status 1. $MQADMIN_LOG_LEVEL (debug, info, warn,
  * error) sends internal log lines to stderr; the default is silence.
  */
-#include "tools/mqadmin/admin_commands.h"
+#include "tools/mqadmin/mqadmin_commands.h"
 
 #include "common/assert.h"
 #include "common/log.h"
 #include "ramjet/status.h"
-#include "tools/mqadmin/admin_cli.h"
-#include "tools/mqadmin/admin_ctx.h"
+#include "tools/mqadmin/mqadmin_cli.h"
+#include "tools/mqadmin/mqadmin_ctx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,25 +25,25 @@
 #include <strings.h>
 
 /* In the order RocketMQ 4.9.8's MQAdminStartup registers them. */
-static const rj_admin_command_t *const commands[] = {
-    &rj_admin_cmd_update_topic,          &rj_admin_cmd_delete_topic,
-    &rj_admin_cmd_update_sub_group,      &rj_admin_cmd_delete_sub_group,
-    &rj_admin_cmd_update_broker_config,  &rj_admin_cmd_topic_route,
-    &rj_admin_cmd_topic_status,          &rj_admin_cmd_topic_cluster_list,
-    &rj_admin_cmd_broker_status,         &rj_admin_cmd_query_msg_by_id,
-    &rj_admin_cmd_query_msg_by_key,      &rj_admin_cmd_query_msg_by_unique_key,
-    &rj_admin_cmd_query_msg_by_offset,   &rj_admin_cmd_print_msg,
-    &rj_admin_cmd_producer_connection,   &rj_admin_cmd_consumer_connection,
-    &rj_admin_cmd_consumer_progress,     &rj_admin_cmd_clone_group_offset,
-    &rj_admin_cmd_cluster_list,          &rj_admin_cmd_topic_list,
-    &rj_admin_cmd_update_kv_config,      &rj_admin_cmd_delete_kv_config,
-    &rj_admin_cmd_wipe_write_perm,       &rj_admin_cmd_add_write_perm,
-    &rj_admin_cmd_reset_offset_by_time,  &rj_admin_cmd_get_namesrv_config,
-    &rj_admin_cmd_update_namesrv_config, &rj_admin_cmd_get_broker_config,
-    &rj_admin_cmd_send_message,          &rj_admin_cmd_consume_message,
+static const rj_mqadmin_command_t *const commands[] = {
+    &rj_mqadmin_cmd_update_topic,          &rj_mqadmin_cmd_delete_topic,
+    &rj_mqadmin_cmd_update_sub_group,      &rj_mqadmin_cmd_delete_sub_group,
+    &rj_mqadmin_cmd_update_broker_config,  &rj_mqadmin_cmd_topic_route,
+    &rj_mqadmin_cmd_topic_status,          &rj_mqadmin_cmd_topic_cluster_list,
+    &rj_mqadmin_cmd_broker_status,         &rj_mqadmin_cmd_query_msg_by_id,
+    &rj_mqadmin_cmd_query_msg_by_key,      &rj_mqadmin_cmd_query_msg_by_unique_key,
+    &rj_mqadmin_cmd_query_msg_by_offset,   &rj_mqadmin_cmd_print_msg,
+    &rj_mqadmin_cmd_producer_connection,   &rj_mqadmin_cmd_consumer_connection,
+    &rj_mqadmin_cmd_consumer_progress,     &rj_mqadmin_cmd_clone_group_offset,
+    &rj_mqadmin_cmd_cluster_list,          &rj_mqadmin_cmd_topic_list,
+    &rj_mqadmin_cmd_update_kv_config,      &rj_mqadmin_cmd_delete_kv_config,
+    &rj_mqadmin_cmd_wipe_write_perm,       &rj_mqadmin_cmd_add_write_perm,
+    &rj_mqadmin_cmd_reset_offset_by_time,  &rj_mqadmin_cmd_get_namesrv_config,
+    &rj_mqadmin_cmd_update_namesrv_config, &rj_mqadmin_cmd_get_broker_config,
+    &rj_mqadmin_cmd_send_message,          &rj_mqadmin_cmd_consume_message,
 };
 
-static const rj_admin_command_t *
+static const rj_mqadmin_command_t *
 find_command(const char *name)
 {
     for (size_t i = 0; i < RJ_ARRAY_SIZE(commands); i++) {
@@ -102,49 +102,49 @@ main(int argc, char **argv)
             print_commands(stdout);
             return finish_output();
         }
-        const rj_admin_command_t *cmd = find_command(argv[2]);
+        const rj_mqadmin_command_t *cmd = find_command(argv[2]);
         if (cmd == NULL) {
             fprintf(stderr, "The sub command %s not exist.\n", argv[2]);
             return 1;
         }
-        rj_admin_cli_print_help(cmd, stdout);
+        rj_mqadmin_cli_print_help(cmd, stdout);
         return finish_output();
     }
-    const rj_admin_command_t *cmd = find_command(argv[1]);
+    const rj_mqadmin_command_t *cmd = find_command(argv[1]);
     if (cmd == NULL) {
         fprintf(stderr, "The sub command %s not exist.\n", argv[1]);
         print_commands(stderr);
         return 1;
     }
 
-    rj_admin_args_t args;
+    rj_mqadmin_args_t args;
     char err[1024];
-    if (rj_admin_cli_parse(cmd, argc - 2, argv + 2, &args, err, sizeof(err)) != 0) {
+    if (rj_mqadmin_cli_parse(cmd, argc - 2, argv + 2, &args, err, sizeof(err)) != 0) {
         fprintf(stderr, "mqadmin %s: %s\n", cmd->name, err);
-        rj_admin_cli_print_help(cmd, stderr);
+        rj_mqadmin_cli_print_help(cmd, stderr);
         return 1;
     }
-    if (rj_admin_args_has(&args, 'h')) {
-        rj_admin_cli_print_help(cmd, stdout);
+    if (rj_mqadmin_cli_has(&args, 'h')) {
+        rj_mqadmin_cli_print_help(cmd, stdout);
         return finish_output();
     }
 
-    rj_admin_ctx_t ctx;
-    if (rj_admin_ctx_init(&ctx, cmd, rj_admin_args_get(&args, 'n')) != 0) {
+    rj_mqadmin_ctx_t ctx;
+    if (rj_mqadmin_ctx_init(&ctx, cmd, rj_mqadmin_cli_get(&args, 'n')) != 0) {
         fprintf(stderr, "mqadmin: out of memory\n");
         return 1;
     }
     int rc = cmd->run(&ctx, &args);
     int status = finish_output();
-    if (rc == RJ_ADMIN_USAGE) {
+    if (rc == RJ_MQADMIN_USAGE) {
         fprintf(stderr, "mqadmin %s: %s\n", cmd->name, ctx.err);
-        rj_admin_cli_print_help(cmd, stderr);
+        rj_mqadmin_cli_print_help(cmd, stderr);
         status = 1;
     } else if (rc != 0) {
         fprintf(stderr, "%s command failed: %s\n", cmd->name,
                 ctx.err[0] != '\0' ? ctx.err : rj_strerror(rc));
         status = 1;
     }
-    rj_admin_ctx_cleanup(&ctx);
+    rj_mqadmin_ctx_cleanup(&ctx);
     return status;
 }

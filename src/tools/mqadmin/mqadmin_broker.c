@@ -4,14 +4,14 @@
  * broker's GET_BROKER_RUNTIME_INFO KVTable; configuration travels as Java
  * properties text both ways.
  */
-#include "tools/mqadmin/admin_commands.h"
+#include "tools/mqadmin/mqadmin_commands.h"
 
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/properties.h"
 #include "ramjet/status.h"
 #include "remoting/request_code.h"
-#include "tools/mqadmin/admin_route.h"
+#include "tools/mqadmin/mqadmin_route.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +19,12 @@
 
 /* GET_BROKER_RUNTIME_INFO: the KVTable's "table" object (new reference). */
 static int
-runtime_stats(rj_admin_ctx_t *ctx, const char *addr, json_t **out)
+runtime_stats(rj_mqadmin_ctx_t *ctx, const char *addr, json_t **out)
 {
     rj_command_t req, *resp = NULL;
     rj_command_init_request(&req, RJ_REQ_GET_BROKER_RUNTIME_INFO);
-    int rc = rj_admin_invoke_ok(ctx, addr, &req, &resp);
-    json_t *body = rc == 0 ? rj_admin_json_body(ctx, resp, "broker runtime info") : NULL;
+    int rc = rj_mqadmin_ctx_invoke_ok(ctx, addr, &req, &resp);
+    json_t *body = rc == 0 ? rj_mqadmin_ctx_json_body(ctx, resp, "broker runtime info") : NULL;
     rj_command_destroy(resp);
     if (rc != 0) {
         return rc;
@@ -32,7 +32,7 @@ runtime_stats(rj_admin_ctx_t *ctx, const char *addr, json_t **out)
     json_t *table = json_object_get(body, "table");
     if (!json_is_object(table)) {
         json_decref(body);
-        return rj_admin_fail(ctx, RJ_EMALFORMED, "the runtime info of %s has no table", addr);
+        return rj_mqadmin_ctx_fail(ctx, RJ_EMALFORMED, "the runtime info of %s has no table", addr);
     }
     *out = json_incref(table);
     json_decref(body);
@@ -43,7 +43,7 @@ runtime_stats(rj_admin_ctx_t *ctx, const char *addr, json_t **out)
 static const char *
 kv(const json_t *table, const char *key)
 {
-    return rj_admin_json_str(table, key);
+    return rj_mqadmin_json_str(table, key);
 }
 
 static int64_t
@@ -63,42 +63,43 @@ kv_first_double(const json_t *table, const char *key)
 
 /* ---- clusterList -------------------------------------------------------------------------- */
 
-typedef void (*broker_row_cb)(rj_admin_ctx_t *ctx, const char *cluster, const char *broker,
-                              const rj_admin_broker_addr_t *addr);
+typedef void (*broker_row_cb)(rj_mqadmin_ctx_t *ctx, const char *cluster, const char *broker,
+                              const rj_mqadmin_broker_addr_t *addr);
 
 /* Walks clusters (sorted), their brokers (sorted) and each broker's addresses (by id). */
 static void
-for_each_broker_addr(rj_admin_ctx_t *ctx, const json_t *ci, const char *only_cluster,
+for_each_broker_addr(rj_mqadmin_ctx_t *ctx, const json_t *ci, const char *only_cluster,
                      broker_row_cb cb)
 {
-    rj_admin_strv_t clusters = {0};
+    rj_mqadmin_strv_t clusters = {0};
     const char *name;
     json_t *v;
     json_object_foreach(json_object_get(ci, "clusterAddrTable"), name, v)
     {
         if (only_cluster == NULL || strcmp(only_cluster, name) == 0) {
-            rj_admin_strv_add(&clusters, name);
+            rj_mqadmin_strv_add(&clusters, name);
         }
     }
-    rj_admin_strv_sort(&clusters);
+    rj_mqadmin_strv_sort(&clusters);
     json_t *brokers = json_object_get(ci, "brokerAddrTable");
     for (size_t c = 0; c < clusters.count; c++) {
-        rj_admin_strv_t names = {0};
-        rj_admin_cluster_broker_names(ci, clusters.items[c], &names);
+        rj_mqadmin_strv_t names = {0};
+        rj_mqadmin_route_cluster_broker_names(ci, clusters.items[c], &names);
         for (size_t b = 0; b < names.count; b++) {
-            rj_admin_broker_addr_t addrs[16];
-            size_t n = rj_admin_broker_addrs(json_object_get(brokers, names.items[b]), addrs, 16);
+            rj_mqadmin_broker_addr_t addrs[16];
+            size_t n =
+                rj_mqadmin_route_broker_addrs(json_object_get(brokers, names.items[b]), addrs, 16);
             for (size_t i = 0; i < n; i++) {
                 cb(ctx, clusters.items[c], names.items[b], &addrs[i]);
             }
         }
-        rj_admin_strv_cleanup(&names);
+        rj_mqadmin_strv_cleanup(&names);
     }
-    rj_admin_strv_cleanup(&clusters);
+    rj_mqadmin_strv_cleanup(&clusters);
 }
 
 static json_t *
-stats_or_warn(rj_admin_ctx_t *ctx, const char *addr)
+stats_or_warn(rj_mqadmin_ctx_t *ctx, const char *addr)
 {
     json_t *table = NULL;
     if (runtime_stats(ctx, addr, &table) != 0) {
@@ -109,8 +110,8 @@ stats_or_warn(rj_admin_ctx_t *ctx, const char *addr)
 }
 
 static void
-print_base_row(rj_admin_ctx_t *ctx, const char *cluster, const char *broker,
-               const rj_admin_broker_addr_t *addr)
+print_base_row(rj_mqadmin_ctx_t *ctx, const char *cluster, const char *broker,
+               const rj_mqadmin_broker_addr_t *addr)
 {
     json_t *t = stats_or_warn(ctx, addr->addr);
     double in = kv_first_double(t, "putTps"), out = kv_first_double(t, "getTransferedTps");
@@ -142,8 +143,8 @@ print_base_row(rj_admin_ctx_t *ctx, const char *cluster, const char *broker,
 }
 
 static void
-print_more_row(rj_admin_ctx_t *ctx, const char *cluster, const char *broker,
-               const rj_admin_broker_addr_t *addr)
+print_more_row(rj_mqadmin_ctx_t *ctx, const char *cluster, const char *broker,
+               const rj_mqadmin_broker_addr_t *addr)
 {
     json_t *t = stats_or_warn(ctx, addr->addr);
     int64_t put_yest = kv_long(t, "msgPutTotalYesterdayMorning");
@@ -159,31 +160,31 @@ print_more_row(rj_admin_ctx_t *ctx, const char *cluster, const char *broker,
 }
 
 static int
-run_cluster_list(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_cluster_list(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
     int64_t interval_s = 0;
-    int rc = rj_admin_arg_i64(ctx, args, 'i', 0, &interval_s);
+    int rc = rj_mqadmin_ctx_arg_i64(ctx, args, 'i', 0, &interval_s);
     if (rc != 0) {
         return rc;
     }
     if (interval_s < 0 || interval_s > INT64_MAX / 1000) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "bad value for -i: %lld", (long long)interval_s);
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL, "bad value for -i: %lld", (long long)interval_s);
     }
-    bool more = rj_admin_args_has(args, 'm');
-    const char *only = rj_admin_args_get(args, 'c');
+    bool more = rj_mqadmin_cli_has(args, 'm');
+    const char *only = rj_mqadmin_cli_get(args, 'c');
     for (int round = 0;; round++) {
         if (round > 0) {
             rj_clock_sleep_ms(interval_s * 1000);
         }
         json_t *ci = NULL;
-        rc = rj_admin_cluster_info(ctx, &ci);
+        rc = rj_mqadmin_route_cluster_info(ctx, &ci);
         if (rc != 0) {
             return rc;
         }
         if (only != NULL &&
             json_object_get(json_object_get(ci, "clusterAddrTable"), only) == NULL) {
             json_decref(ci);
-            return rj_admin_fail(ctx, RJ_ENOTFOUND, "no cluster named %s", only);
+            return rj_mqadmin_ctx_fail(ctx, RJ_ENOTFOUND, "no cluster named %s", only);
         }
         if (more) {
             printf("%-16s  %-32s %14s %14s %14s %14s\n", "#Cluster Name", "#Broker Name",
@@ -196,21 +197,21 @@ run_cluster_list(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
         for_each_broker_addr(ctx, ci, only, more ? print_more_row : print_base_row);
         json_decref(ci);
         fflush(stdout);
-        if (!rj_admin_args_has(args, 'i')) {
+        if (!rj_mqadmin_cli_has(args, 'i')) {
             return 0;
         }
     }
 }
 
-static const rj_admin_option_t cluster_list_options[] = {
+static const rj_mqadmin_option_t cluster_list_options[] = {
     {'m', "moreStats", false, false, 0, "Print more stats"},
     {'i', "interval", true, false, 0, "specify intervals numbers, it is in seconds"},
     {'c', "clusterName", true, false, 0, "which cluster"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_cluster_list = {"clusterList", "List all of clusters",
-                                                      cluster_list_options, run_cluster_list};
+const rj_mqadmin_command_t rj_mqadmin_cmd_cluster_list = {"clusterList", "List all of clusters",
+                                                          cluster_list_options, run_cluster_list};
 
 /* ---- brokerStatus -------------------------------------------------------------------------- */
 
@@ -221,7 +222,7 @@ compare_cstr(const void *a, const void *b)
 }
 
 static int
-print_runtime(rj_admin_ctx_t *ctx, const char *addr, bool with_addr)
+print_runtime(rj_mqadmin_ctx_t *ctx, const char *addr, bool with_addr)
 {
     json_t *t = NULL;
     int rc = runtime_stats(ctx, addr, &t);
@@ -232,7 +233,7 @@ print_runtime(rj_admin_ctx_t *ctx, const char *addr, bool with_addr)
     const char **keys = rj_calloc(n ? n : 1, sizeof(*keys));
     if (keys == NULL) {
         json_decref(t);
-        return rj_admin_fail(ctx, RJ_ENOMEM, "out of memory");
+        return rj_mqadmin_ctx_fail(ctx, RJ_ENOMEM, "out of memory");
     }
     const char *key;
     json_t *v;
@@ -242,7 +243,7 @@ print_runtime(rj_admin_ctx_t *ctx, const char *addr, bool with_addr)
     }
     qsort(keys, n, sizeof(*keys), compare_cstr);
     for (i = 0; i < n; i++) {
-        const char *value = rj_admin_json_str(t, keys[i]);
+        const char *value = rj_mqadmin_json_str(t, keys[i]);
         if (with_addr) {
             printf("%-24s %-32s: %s\n", addr, keys[i], value != NULL ? value : "null");
         } else {
@@ -255,20 +256,20 @@ print_runtime(rj_admin_ctx_t *ctx, const char *addr, bool with_addr)
 }
 
 static int
-run_broker_status(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_broker_status(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
-    if (rj_admin_args_has(args, 'b')) {
-        return print_runtime(ctx, rj_admin_args_get(args, 'b'), false);
+    if (rj_mqadmin_cli_has(args, 'b')) {
+        return print_runtime(ctx, rj_mqadmin_cli_get(args, 'b'), false);
     }
-    if (!rj_admin_args_has(args, 'c')) {
-        return rj_admin_fail(ctx, RJ_ADMIN_USAGE,
-                             "one of -b brokerAddr or -c clusterName is needed");
+    if (!rj_mqadmin_cli_has(args, 'c')) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_MQADMIN_USAGE,
+                                   "one of -b brokerAddr or -c clusterName is needed");
     }
     json_t *ci = NULL;
-    rj_admin_strv_t addrs = {0};
-    int rc = rj_admin_cluster_info(ctx, &ci);
+    rj_mqadmin_strv_t addrs = {0};
+    int rc = rj_mqadmin_route_cluster_info(ctx, &ci);
     if (rc == 0) {
-        rc = rj_admin_cluster_addrs(ctx, ci, rj_admin_args_get(args, 'c'), false, &addrs);
+        rc = rj_mqadmin_route_cluster_addrs(ctx, ci, rj_mqadmin_cli_get(args, 'c'), false, &addrs);
     }
     int failed = 0;
     for (size_t i = 0; rc == 0 && i < addrs.count; i++) {
@@ -279,63 +280,64 @@ run_broker_status(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
         }
     }
     if (rc == 0 && failed != 0) {
-        rc = rj_admin_fail(ctx, failed, "some brokers did not answer");
+        rc = rj_mqadmin_ctx_fail(ctx, failed, "some brokers did not answer");
     }
-    rj_admin_strv_cleanup(&addrs);
+    rj_mqadmin_strv_cleanup(&addrs);
     json_decref(ci);
     return rc;
 }
 
-static const rj_admin_option_t broker_status_options[] = {
+static const rj_mqadmin_option_t broker_status_options[] = {
     {'b', "brokerAddr", true, false, 0, "Broker address"},
     {'c', "clusterName", true, false, 0, "which cluster"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_broker_status = {
+const rj_mqadmin_command_t rj_mqadmin_cmd_broker_status = {
     "brokerStatus", "Fetch broker runtime status data", broker_status_options, run_broker_status};
 
 /* ---- updateBrokerConfig ---------------------------------------------------------------------- */
 
 static int
-run_update_broker_config(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_update_broker_config(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
-    const char *key = rj_admin_args_get(args, 'k');
-    const char *value = rj_admin_args_get(args, 'v');
+    const char *key = rj_mqadmin_cli_get(args, 'k');
+    const char *value = rj_mqadmin_cli_get(args, 'v');
     if (key[0] == '\0') {
-        return rj_admin_fail(ctx, RJ_EINVAL, "the config key (-k) is empty");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL, "the config key (-k) is empty");
     }
     if (strpbrk(key, "=:\n\r") != NULL || strpbrk(value, "\n\r") != NULL) {
-        return rj_admin_fail(ctx, RJ_EINVAL,
-                             "the key or value holds a character that cannot "
-                             "travel in a properties line");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL,
+                                   "the key or value holds a character that cannot "
+                                   "travel in a properties line");
     }
-    if (!rj_admin_args_has(args, 'b') && !rj_admin_args_has(args, 'c')) {
-        return rj_admin_fail(ctx, RJ_ADMIN_USAGE,
-                             "one of -b brokerAddr or -c clusterName is needed");
+    if (!rj_mqadmin_cli_has(args, 'b') && !rj_mqadmin_cli_has(args, 'c')) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_MQADMIN_USAGE,
+                                   "one of -b brokerAddr or -c clusterName is needed");
     }
     rj_buf_t body = RJ_BUF_INIT;
     if (rj_buf_appendf(&body, "%s=%s\n", key, value) != 0) {
-        return rj_admin_fail(ctx, RJ_ENOMEM, "out of memory");
+        return rj_mqadmin_ctx_fail(ctx, RJ_ENOMEM, "out of memory");
     }
-    rj_admin_strv_t addrs = {0};
+    rj_mqadmin_strv_t addrs = {0};
     json_t *ci = NULL;
-    bool by_cluster = !rj_admin_args_has(args, 'b');
+    bool by_cluster = !rj_mqadmin_cli_has(args, 'b');
     int rc;
     if (by_cluster) {
-        rc = rj_admin_cluster_info(ctx, &ci);
+        rc = rj_mqadmin_route_cluster_info(ctx, &ci);
         if (rc == 0) {
-            rc = rj_admin_cluster_addrs(ctx, ci, rj_admin_args_get(args, 'c'), true, &addrs);
+            rc = rj_mqadmin_route_cluster_addrs(ctx, ci, rj_mqadmin_cli_get(args, 'c'), true,
+                                                &addrs);
         }
     } else {
-        rc = rj_admin_strv_add(&addrs, rj_admin_args_get(args, 'b'));
+        rc = rj_mqadmin_strv_add(&addrs, rj_mqadmin_cli_get(args, 'b'));
     }
     int failed = 0;
     for (size_t i = 0; rc == 0 && i < addrs.count; i++) {
         rj_command_t req;
         rj_command_init_request(&req, RJ_REQ_UPDATE_BROKER_CONFIG);
         req.body = rj_buf_view(&body);
-        int one = rj_admin_invoke_ok(ctx, addrs.items[i], &req, NULL);
+        int one = rj_mqadmin_ctx_invoke_ok(ctx, addrs.items[i], &req, NULL);
         if (one == 0) {
             printf("update broker config success, %s\n", addrs.items[i]);
         } else if (by_cluster) {
@@ -346,23 +348,23 @@ run_update_broker_config(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
         }
     }
     if (rc == 0 && failed != 0) {
-        rc = rj_admin_fail(ctx, failed, "the config could not be updated on every master");
+        rc = rj_mqadmin_ctx_fail(ctx, failed, "the config could not be updated on every master");
     }
-    rj_admin_strv_cleanup(&addrs);
+    rj_mqadmin_strv_cleanup(&addrs);
     json_decref(ci);
     rj_buf_cleanup(&body);
     return rc;
 }
 
-static const rj_admin_option_t update_broker_config_options[] = {
+static const rj_mqadmin_option_t update_broker_config_options[] = {
     {'b', "brokerAddr", true, false, 0, "update which broker"},
     {'c', "clusterName", true, false, 0, "update which cluster"},
     {'k', "key", true, true, 0, "config key"},
     {'v', "value", true, true, 0, "config value"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_update_broker_config = {
+const rj_mqadmin_command_t rj_mqadmin_cmd_update_broker_config = {
     "updateBrokerConfig", "Update broker's config", update_broker_config_options,
     run_update_broker_config};
 
@@ -379,11 +381,12 @@ print_property(const char *key, const char *value, int line, void *arg)
 
 /* GET_BROKER_CONFIG of `addr` printed as "key  =  value" lines after `banner`. */
 int
-rj_admin_print_config(rj_admin_ctx_t *ctx, int32_t code, const char *addr, const char *banner)
+rj_mqadmin_broker_print_config(rj_mqadmin_ctx_t *ctx, int32_t code, const char *addr,
+                               const char *banner)
 {
     rj_command_t req, *resp = NULL;
     rj_command_init_request(&req, code);
-    int rc = rj_admin_invoke_ok(ctx, addr, &req, &resp);
+    int rc = rj_mqadmin_ctx_invoke_ok(ctx, addr, &req, &resp);
     if (rc != 0) {
         return rc;
     }
@@ -392,46 +395,48 @@ rj_admin_print_config(rj_admin_ctx_t *ctx, int32_t code, const char *addr, const
         printf("Broker[%s] has no config property!\n", addr);
     } else if (rj_properties_parse((const char *)resp->body.data, resp->body.len, print_property,
                                    NULL) != 0) {
-        rc = rj_admin_fail(ctx, RJ_ENOMEM, "out of memory");
+        rc = rj_mqadmin_ctx_fail(ctx, RJ_ENOMEM, "out of memory");
     }
     rj_command_destroy(resp);
     return rc;
 }
 
 static int
-run_get_broker_config(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_get_broker_config(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
     char banner[600];
-    if (rj_admin_args_has(args, 'b')) {
-        const char *addr = rj_admin_args_get(args, 'b');
+    if (rj_mqadmin_cli_has(args, 'b')) {
+        const char *addr = rj_mqadmin_cli_get(args, 'b');
         snprintf(banner, sizeof(banner), "============%s============\n", addr);
-        int rc = rj_admin_print_config(ctx, RJ_REQ_GET_BROKER_CONFIG, addr, banner);
+        int rc = rj_mqadmin_broker_print_config(ctx, RJ_REQ_GET_BROKER_CONFIG, addr, banner);
         if (rc == 0) {
             printf("\n");
         }
         return rc;
     }
-    if (!rj_admin_args_has(args, 'c')) {
-        return rj_admin_fail(ctx, RJ_ADMIN_USAGE,
-                             "one of -b brokerAddr or -c clusterName is needed");
+    if (!rj_mqadmin_cli_has(args, 'c')) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_MQADMIN_USAGE,
+                                   "one of -b brokerAddr or -c clusterName is needed");
     }
-    const char *cluster = rj_admin_args_get(args, 'c');
+    const char *cluster = rj_mqadmin_cli_get(args, 'c');
     json_t *ci = NULL;
-    rj_admin_strv_t names = {0};
-    int rc = rj_admin_cluster_info(ctx, &ci);
+    rj_mqadmin_strv_t names = {0};
+    int rc = rj_mqadmin_route_cluster_info(ctx, &ci);
     if (rc == 0) {
-        rc = rj_admin_cluster_broker_names(ci, cluster, &names);
+        rc = rj_mqadmin_route_cluster_broker_names(ci, cluster, &names);
     }
     if (rc == 0 && names.count == 0) {
-        rc = rj_admin_fail(ctx, RJ_ENOTFOUND,
-                           "[error] Make sure the specified clusterName exists or the name server "
-                           "connected to is correct. (cluster \"%s\")",
-                           cluster);
+        rc = rj_mqadmin_ctx_fail(
+            ctx, RJ_ENOTFOUND,
+            "[error] Make sure the specified clusterName exists or the name server "
+            "connected to is correct. (cluster \"%s\")",
+            cluster);
     }
     json_t *brokers = json_object_get(ci, "brokerAddrTable");
     for (size_t b = 0; rc == 0 && b < names.count; b++) {
-        rj_admin_broker_addr_t addrs[16];
-        size_t n = rj_admin_broker_addrs(json_object_get(brokers, names.items[b]), addrs, 16);
+        rj_mqadmin_broker_addr_t addrs[16];
+        size_t n =
+            rj_mqadmin_route_broker_addrs(json_object_get(brokers, names.items[b]), addrs, 16);
         const char *master = n > 0 && addrs[0].id == 0 ? addrs[0].addr : NULL;
         for (size_t i = 0; rc == 0 && i < n; i++) {
             if (addrs[i].id == 0) {
@@ -442,23 +447,24 @@ run_get_broker_config(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
                          "============My Master: %s=====Slave: %s============\n",
                          master != NULL ? master : "null", addrs[i].addr);
             }
-            rc = rj_admin_print_config(ctx, RJ_REQ_GET_BROKER_CONFIG, addrs[i].addr, banner);
+            rc = rj_mqadmin_broker_print_config(ctx, RJ_REQ_GET_BROKER_CONFIG, addrs[i].addr,
+                                                banner);
             if (rc == 0) {
                 printf("\n");
             }
         }
     }
-    rj_admin_strv_cleanup(&names);
+    rj_mqadmin_strv_cleanup(&names);
     json_decref(ci);
     return rc;
 }
 
-static const rj_admin_option_t get_broker_config_options[] = {
+static const rj_mqadmin_option_t get_broker_config_options[] = {
     {'b', "brokerAddr", true, false, 0, "get which broker"},
     {'c', "clusterName", true, false, 0, "get which cluster"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_get_broker_config = {
+const rj_mqadmin_command_t rj_mqadmin_cmd_get_broker_config = {
     "getBrokerConfig", "Get broker config by cluster or special broker!", get_broker_config_options,
     run_get_broker_config};

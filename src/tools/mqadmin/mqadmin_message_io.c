@@ -4,7 +4,7 @@
  * chosen queues and offsets, printed as RocketMQ's printMsg lines, without
  * committing any progress). Also the re-send of queryMsgById -s.
  */
-#include "tools/mqadmin/admin_commands.h"
+#include "tools/mqadmin/mqadmin_commands.h"
 
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -15,9 +15,9 @@
 #include "ramjet/status.h"
 #include "remoting/request_code.h"
 #include "remoting/response_code.h"
-#include "tools/mqadmin/admin_msg.h"
-#include "tools/mqadmin/admin_print.h"
-#include "tools/mqadmin/admin_route.h"
+#include "tools/mqadmin/mqadmin_msg.h"
+#include "tools/mqadmin/mqadmin_print.h"
+#include "tools/mqadmin/mqadmin_route.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,12 +43,12 @@ send_status_name(rj_send_status_t s)
 
 /* A started producer of `group` on the name servers of -n (instance of its own). */
 static int
-start_producer(rj_admin_ctx_t *ctx, const char *group, rj_producer_t **out)
+start_producer(rj_mqadmin_ctx_t *ctx, const char *group, rj_producer_t **out)
 {
     if (ctx->namesrv == NULL) {
-        return rj_admin_fail(ctx, RJ_EINVAL,
-                             "no name server address: use -n 'host:port[;host:port]' or set "
-                             "NAMESRV_ADDR");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL,
+                                   "no name server address: use -n 'host:port[;host:port]' or set "
+                                   "NAMESRV_ADDR");
     }
     rj_producer_t *p = NULL;
     char instance[32];
@@ -65,7 +65,7 @@ start_producer(rj_admin_ctx_t *ctx, const char *group, rj_producer_t **out)
     }
     if (rc != 0) {
         const char *why = rj_last_error();
-        rj_admin_fail(ctx, rc, "cannot start a producer: %s", why[0] ? why : rj_strerror(rc));
+        rj_mqadmin_ctx_fail(ctx, rc, "cannot start a producer: %s", why[0] ? why : rj_strerror(rc));
         rj_producer_destroy(p);
         return rc;
     }
@@ -74,27 +74,27 @@ start_producer(rj_admin_ctx_t *ctx, const char *group, rj_producer_t **out)
 }
 
 static int
-send_failed(rj_admin_ctx_t *ctx, int rc)
+send_failed(rj_mqadmin_ctx_t *ctx, int rc)
 {
     const char *why = rj_last_error();
-    return rj_admin_fail(ctx, rc, "send failed: %s", why[0] ? why : rj_strerror(rc));
+    return rj_mqadmin_ctx_fail(ctx, rc, "send failed: %s", why[0] ? why : rj_strerror(rc));
 }
 
 /* ---- sendMessage -------------------------------------------------------------------------------
  */
 
 static int
-run_send_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_send_message(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
-    const char *topic = rj_admin_args_get(args, 't');
-    const char *body = rj_admin_args_get(args, 'p');
-    const char *broker = rj_admin_args_get(args, 'b');
+    const char *topic = rj_mqadmin_cli_get(args, 't');
+    const char *body = rj_mqadmin_cli_get(args, 'p');
+    const char *broker = rj_mqadmin_cli_get(args, 'b');
     int32_t qid = -1;
-    if (rj_admin_args_has(args, 'i') && broker == NULL) {
-        return rj_admin_fail(ctx, RJ_ADMIN_USAGE,
-                             "Broker name must be set if the queue is chosen!");
+    if (rj_mqadmin_cli_has(args, 'i') && broker == NULL) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_MQADMIN_USAGE,
+                                   "Broker name must be set if the queue is chosen!");
     }
-    int rc = rj_admin_arg_i32(ctx, args, 'i', -1, &qid);
+    int rc = rj_mqadmin_ctx_arg_i32(ctx, args, 'i', -1, &qid);
     if (rc != 0) {
         return rc;
     }
@@ -103,16 +103,16 @@ run_send_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     if (rc == 0) {
         rc = rj_message_set_body(msg, body, strlen(body));
     }
-    if (rc == 0 && rj_admin_args_has(args, 'c')) {
-        rc = rj_message_set_tags(msg, rj_admin_args_get(args, 'c'));
+    if (rc == 0 && rj_mqadmin_cli_has(args, 'c')) {
+        rc = rj_message_set_tags(msg, rj_mqadmin_cli_get(args, 'c'));
     }
-    if (rc == 0 && rj_admin_args_has(args, 'k')) {
-        rc = rj_message_set_keys(msg, rj_admin_args_get(args, 'k'));
+    if (rc == 0 && rj_mqadmin_cli_has(args, 'k')) {
+        rc = rj_message_set_keys(msg, rj_mqadmin_cli_get(args, 'k'));
     }
     if (rc != 0) {
         rj_message_destroy(msg);
         const char *why = rj_last_error();
-        return rj_admin_fail(ctx, rc, "bad message: %s", why[0] ? why : rj_strerror(rc));
+        return rj_mqadmin_ctx_fail(ctx, rc, "bad message: %s", why[0] ? why : rj_strerror(rc));
     }
     /* RocketMQ names the producer group after the current time. */
     char group[32];
@@ -147,7 +147,7 @@ run_send_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     return rc;
 }
 
-static const rj_admin_option_t send_message_options[] = {
+static const rj_mqadmin_option_t send_message_options[] = {
     {'t', "topic", true, true, 0, "Topic name"},
     {'p', "body", true, true, 0, "UTF-8 string format of the message body"},
     {'k', "key", true, false, 0, "Message keys"},
@@ -155,25 +155,26 @@ static const rj_admin_option_t send_message_options[] = {
     {'b', "broker", true, false, 0, "Send message to target broker"},
     {'i', "qid", true, false, 0, "Send message to target queue"},
     {'m', "msgTraceEnable", true, false, 0, "Message Trace Enable, Default: false"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_send_message = {"sendMessage", "Send a message",
-                                                      send_message_options, run_send_message};
+const rj_mqadmin_command_t rj_mqadmin_cmd_send_message = {"sendMessage", "Send a message",
+                                                          send_message_options, run_send_message};
 
 /* ---- queryMsgById -s: send a stored message again
  * ------------------------------------------------ */
 
 int
-rj_admin_resend(rj_admin_ctx_t *ctx, const rj_admin_msg_t *m, const char *unit_name)
+rj_mqadmin_message_io_resend(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_msg_t *m,
+                             const char *unit_name)
 {
     (void)unit_name; /* unit routing is not part of Ramjet's client */
     char topic[512];
     if (!rj_bytes_copy_cstr(m->rec.topic, topic, sizeof(topic))) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "the stored topic is too long");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL, "the stored topic is too long");
     }
     size_t len;
-    const uint8_t *body = rj_admin_msg_body(m, &len);
+    const uint8_t *body = rj_mqadmin_msg_body(m, &len);
     rj_message_t *msg = NULL;
     int rc = rj_message_create(topic, &msg);
     if (rc == 0) {
@@ -194,7 +195,7 @@ rj_admin_resend(rj_admin_ctx_t *ctx, const rj_admin_msg_t *m, const char *unit_n
     }
     if (rc != 0) {
         rj_message_destroy(msg);
-        return rj_admin_fail(ctx, rc, "cannot rebuild the message: %s", rj_strerror(rc));
+        return rj_mqadmin_ctx_fail(ctx, rc, "cannot rebuild the message: %s", rj_strerror(rc));
     }
     rj_producer_t *p = NULL;
     rj_send_result_t *res = NULL;
@@ -225,7 +226,7 @@ rj_admin_resend(rj_admin_ctx_t *ctx, const rj_admin_msg_t *m, const char *unit_n
 /* ---- consumeMessage and printMsg: pulls without committing ---------------------------------- */
 
 typedef struct {
-    rj_admin_ctx_t *ctx;
+    rj_mqadmin_ctx_t *ctx;
     const char *topic;
     const char *group;
     const char *subscription; /* TAG expression */
@@ -259,10 +260,10 @@ pull_range(consume_t *c, const char *addr, const char *broker, int32_t qid, int6
     int64_t offset = from;
     while (offset < to) {
         int64_t want = to - offset;
-        rj_admin_pull_result_t pr;
-        int rc =
-            rj_admin_pull(c->ctx, addr, c->group, c->topic, broker, qid, offset,
-                          (int32_t)(want < PULL_BATCH ? want : PULL_BATCH), c->subscription, &pr);
+        rj_mqadmin_msg_pull_result_t pr;
+        int rc = rj_mqadmin_msg_pull(c->ctx, addr, c->group, c->topic, broker, qid, offset,
+                                     (int32_t)(want < PULL_BATCH ? want : PULL_BATCH),
+                                     c->subscription, &pr);
         if (rc != 0) {
             return rc;
         }
@@ -272,9 +273,9 @@ pull_range(consume_t *c, const char *addr, const char *broker, int32_t qid, int6
                 printf("Consume ok\n");
             }
             for (size_t i = 0; i < pr.msgs.count; i++) {
-                const rj_admin_msg_t *m = &pr.msgs.items[i];
-                if (m->rec.queue_offset < to && rj_admin_msg_matches(m, c->subscription)) {
-                    rj_admin_msg_print_line(stdout, m, broker, c->print_body);
+                const rj_mqadmin_msg_t *m = &pr.msgs.items[i];
+                if (m->rec.queue_offset < to && rj_mqadmin_msg_matches(m, c->subscription)) {
+                    rj_mqadmin_msg_print_line(stdout, m, broker, c->print_body);
                 }
             }
         } else if (pr.code == RJ_RESP_PULL_RETRY_IMMEDIATELY) {
@@ -287,7 +288,7 @@ pull_range(consume_t *c, const char *addr, const char *broker, int32_t qid, int6
                    c->topic, broker, qid, pull_status_name(pr.code), (long long)next);
             next = to;
         }
-        rj_admin_msg_list_cleanup(&pr.msgs);
+        rj_mqadmin_msg_list_cleanup(&pr.msgs);
         if (next <= offset) {
             break; /* no progress: the broker would answer the same again */
         }
@@ -300,17 +301,17 @@ pull_range(consume_t *c, const char *addr, const char *broker, int32_t qid, int6
 static int
 queue_range(consume_t *c, const char *addr, int32_t qid, int64_t *min, int64_t *max)
 {
-    int rc = rj_admin_queue_offset(c->ctx, addr, RJ_REQ_GET_MIN_OFFSET, c->topic, qid, 0, min);
+    int rc = rj_mqadmin_offset_query(c->ctx, addr, RJ_REQ_GET_MIN_OFFSET, c->topic, qid, 0, min);
     if (rc == 0) {
-        rc = rj_admin_queue_offset(c->ctx, addr, RJ_REQ_GET_MAX_OFFSET, c->topic, qid, 0, max);
+        rc = rj_mqadmin_offset_query(c->ctx, addr, RJ_REQ_GET_MAX_OFFSET, c->topic, qid, 0, max);
     }
     if (rc == 0 && c->begin_ms > 0) {
-        rc = rj_admin_queue_offset(c->ctx, addr, RJ_REQ_SEARCH_OFFSET_BY_TIMESTAMP, c->topic, qid,
-                                   c->begin_ms, min);
+        rc = rj_mqadmin_offset_query(c->ctx, addr, RJ_REQ_SEARCH_OFFSET_BY_TIMESTAMP, c->topic, qid,
+                                     c->begin_ms, min);
     }
     if (rc == 0 && c->end_ms > 0) {
-        rc = rj_admin_queue_offset(c->ctx, addr, RJ_REQ_SEARCH_OFFSET_BY_TIMESTAMP, c->topic, qid,
-                                   c->end_ms, max);
+        rc = rj_mqadmin_offset_query(c->ctx, addr, RJ_REQ_SEARCH_OFFSET_BY_TIMESTAMP, c->topic, qid,
+                                     c->end_ms, max);
     }
     return rc;
 }
@@ -330,22 +331,22 @@ for_each_readable_queue(consume_t *c, const json_t *route, queue_cb cb)
     json_t *qd;
     json_array_foreach(json_object_get(route, "queueDatas"), i, qd)
     {
-        const char *broker = rj_admin_json_str(qd, "brokerName");
-        int64_t perm = rj_admin_json_int(qd, "perm", 0);
-        int32_t nqueues = rj_admin_queue_nums(qd, "readQueueNums");
+        const char *broker = rj_mqadmin_json_str(qd, "brokerName");
+        int64_t perm = rj_mqadmin_json_int(qd, "perm", 0);
+        int32_t nqueues = rj_mqadmin_route_queue_nums(qd, "readQueueNums");
         const char *addr = NULL;
         size_t j;
         json_t *bd;
         json_array_foreach(brokers, j, bd)
         {
-            const char *name = rj_admin_json_str(bd, "brokerName");
+            const char *name = rj_mqadmin_json_str(bd, "brokerName");
             if (broker != NULL && name != NULL && strcmp(name, broker) == 0) {
-                addr = rj_admin_broker_select(bd);
+                addr = rj_mqadmin_route_broker_select(bd);
             }
         }
         if (nqueues < 0) {
-            rc = rj_admin_fail(c->ctx, RJ_EMALFORMED, "the route of %s has a bad queue count",
-                               c->topic);
+            rc = rj_mqadmin_ctx_fail(c->ctx, RJ_EMALFORMED, "the route of %s has a bad queue count",
+                                     c->topic);
             break;
         }
         if (addr == NULL || (perm & 0x4) == 0) {
@@ -397,27 +398,27 @@ print_queue(consume_t *c, const char *addr, const char *broker, int32_t qid)
 
 /* The -<opt> timestamp of printMsg/consumeMessage into *out (left alone when absent). */
 static int
-arg_timestamp(rj_admin_ctx_t *ctx, const rj_admin_args_t *args, char opt, int64_t *out)
+arg_timestamp(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args, char opt, int64_t *out)
 {
-    const char *v = rj_admin_args_get(args, opt);
-    if (v != NULL && rj_admin_parse_timestamp(v, out) != 0) {
-        return rj_admin_fail(ctx, RJ_EINVAL,
-                             "bad -%c timestamp \"%s\": use milliseconds since the epoch or "
-                             "yyyy-MM-dd#HH:mm:ss:SSS",
-                             opt, v);
+    const char *v = rj_mqadmin_cli_get(args, opt);
+    if (v != NULL && rj_mqadmin_cli_timestamp(v, out) != 0) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL,
+                                   "bad -%c timestamp \"%s\": use milliseconds since the epoch or "
+                                   "yyyy-MM-dd#HH:mm:ss:SSS",
+                                   opt, v);
     }
     return 0;
 }
 
 static int
-run_print_msg(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_print_msg(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
     consume_t c = {
         .ctx = ctx,
-        .topic = rj_admin_args_get(args, 't'),
-        .group = RJ_ADMIN_TOOLS_GROUP,
-        .subscription = rj_admin_args_has(args, 's') ? rj_admin_args_get(args, 's') : "*",
-        .print_body = !rj_admin_args_has(args, 'd') || rj_admin_args_bool(args, 'd', true),
+        .topic = rj_mqadmin_cli_get(args, 't'),
+        .group = RJ_MQADMIN_TOOLS_GROUP,
+        .subscription = rj_mqadmin_cli_has(args, 's') ? rj_mqadmin_cli_get(args, 's') : "*",
+        .print_body = !rj_mqadmin_cli_has(args, 'd') || rj_mqadmin_cli_bool(args, 'd', true),
         .left = INT64_MAX,
     };
     int rc = arg_timestamp(ctx, args, 'b', &c.begin_ms);
@@ -426,7 +427,7 @@ run_print_msg(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     }
     json_t *route = NULL;
     if (rc == 0) {
-        rc = rj_admin_topic_route(ctx, c.topic, &route);
+        rc = rj_mqadmin_route_topic(ctx, c.topic, &route);
     }
     if (rc == 0) {
         rc = for_each_readable_queue(&c, route, print_queue);
@@ -435,7 +436,7 @@ run_print_msg(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     return rc;
 }
 
-static const rj_admin_option_t print_msg_options[] = {
+static const rj_mqadmin_option_t print_msg_options[] = {
     {'t', "topic", true, true, 0, "topic name"},
     {'c', "charsetName", true, false, 0, "CharsetName(eg: UTF-8,GBK)"},
     {'s', "subExpression", true, false, 0, "Subscribe Expression(eg: TagA || TagB)"},
@@ -444,41 +445,43 @@ static const rj_admin_option_t print_msg_options[] = {
     {'e', "endTimestamp", true, false, 0,
      "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
     {'d', "printBody", true, false, 0, "print body"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_print_msg = {"printMsg", "Print Message Detail",
-                                                   print_msg_options, run_print_msg};
+const rj_mqadmin_command_t rj_mqadmin_cmd_print_msg = {"printMsg", "Print Message Detail",
+                                                       print_msg_options, run_print_msg};
 
 static int
-run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
+run_consume_message(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args)
 {
     consume_t c = {
         .ctx = ctx,
-        .topic = rj_admin_args_get(args, 't'),
-        .group = rj_admin_args_has(args, 'g') ? rj_admin_args_get(args, 'g') : RJ_ADMIN_TOOLS_GROUP,
+        .topic = rj_mqadmin_cli_get(args, 't'),
+        .group =
+            rj_mqadmin_cli_has(args, 'g') ? rj_mqadmin_cli_get(args, 'g') : RJ_MQADMIN_TOOLS_GROUP,
         .subscription = "*",
         .print_body = true,
         .consume_ok_line = true,
     };
     int64_t count = 128, offset = 0;
     int32_t qid = 0;
-    int rc = rj_admin_arg_i64(ctx, args, 'c', 128, &count);
+    int rc = rj_mqadmin_ctx_arg_i64(ctx, args, 'c', 128, &count);
     if (rc != 0) {
         return rc;
     }
     if (count <= 0) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "Please input a positive messageNumber!");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL, "Please input a positive messageNumber!");
     }
-    if (rj_admin_args_has(args, 'i') && !rj_admin_args_has(args, 'b')) {
-        return rj_admin_fail(ctx, RJ_ADMIN_USAGE, "Please set the brokerName before queueId!");
+    if (rj_mqadmin_cli_has(args, 'i') && !rj_mqadmin_cli_has(args, 'b')) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_MQADMIN_USAGE,
+                                   "Please set the brokerName before queueId!");
     }
-    if (rj_admin_args_has(args, 'o') && !rj_admin_args_has(args, 'i')) {
-        return rj_admin_fail(ctx, RJ_ADMIN_USAGE, "Please set queueId before offset!");
+    if (rj_mqadmin_cli_has(args, 'o') && !rj_mqadmin_cli_has(args, 'i')) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_MQADMIN_USAGE, "Please set queueId before offset!");
     }
-    rc = rj_admin_arg_i32(ctx, args, 'i', 0, &qid);
+    rc = rj_mqadmin_ctx_arg_i32(ctx, args, 'i', 0, &qid);
     if (rc == 0) {
-        rc = rj_admin_arg_i64(ctx, args, 'o', 0, &offset);
+        rc = rj_mqadmin_ctx_arg_i64(ctx, args, 'o', 0, &offset);
     }
     if (rc != 0) {
         return rc;
@@ -493,25 +496,25 @@ run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
         return rc;
     }
     if (c.begin_ms > now) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "Please set the beginTimestamp before now!");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL, "Please set the beginTimestamp before now!");
     }
     if (c.end_ms > now) {
-        return rj_admin_fail(ctx, RJ_EINVAL, "Please set the endTimestamp before now!");
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL, "Please set the endTimestamp before now!");
     }
-    if (rj_admin_args_has(args, 'e') && c.begin_ms > c.end_ms) {
-        return rj_admin_fail(ctx, RJ_EINVAL,
-                             "Please make sure that the beginTimestamp is less "
-                             "than or equal to the endTimestamp");
+    if (rj_mqadmin_cli_has(args, 'e') && c.begin_ms > c.end_ms) {
+        return rj_mqadmin_ctx_fail(ctx, RJ_EINVAL,
+                                   "Please make sure that the beginTimestamp is less "
+                                   "than or equal to the endTimestamp");
     }
     json_t *route = NULL;
-    rc = rj_admin_topic_route(ctx, c.topic, &route);
-    if (rc == 0 && !rj_admin_args_has(args, 'i')) {
+    rc = rj_mqadmin_route_topic(ctx, c.topic, &route);
+    if (rc == 0 && !rj_mqadmin_cli_has(args, 'i')) {
         rc = for_each_readable_queue(&c, route, consume_queue);
     } else if (rc == 0) {
-        const char *broker = rj_admin_args_get(args, 'b');
+        const char *broker = rj_mqadmin_cli_get(args, 'b');
         const char *addr = NULL;
         int64_t min = 0, max = 0;
-        rc = rj_admin_route_broker_addr(ctx, route, c.topic, broker, &addr);
+        rc = rj_mqadmin_route_broker_addr_of(ctx, route, c.topic, broker, &addr);
         if (rc == 0) {
             rc = queue_range(&c, addr, qid, &min, &max);
         }
@@ -532,7 +535,7 @@ run_consume_message(rj_admin_ctx_t *ctx, const rj_admin_args_t *args)
     return rc;
 }
 
-static const rj_admin_option_t consume_message_options[] = {
+static const rj_mqadmin_option_t consume_message_options[] = {
     {'t', "topic", true, true, 0, "Topic name"},
     {'b', "brokerName", true, false, 0, "Broker name"},
     {'i', "queueId", true, false, 0, "Queue Id"},
@@ -543,8 +546,8 @@ static const rj_admin_option_t consume_message_options[] = {
     {'e', "endTimestamp", true, false, 0,
      "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
     {'c', "MessageNumber", true, false, 0, "Number of message to be consumed"},
-    RJ_ADMIN_OPTIONS_END,
+    RJ_MQADMIN_OPTIONS_END,
 };
 
-const rj_admin_command_t rj_admin_cmd_consume_message = {
+const rj_mqadmin_command_t rj_mqadmin_cmd_consume_message = {
     "consumeMessage", "Consume message", consume_message_options, run_consume_message};

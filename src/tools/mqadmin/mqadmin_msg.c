@@ -1,10 +1,10 @@
 /*
  * Decoding and printing of stored message records for mqadmin, and the
- * one-shot pull (see admin_msg.h). Answers are copied once into the list, so
+ * one-shot pull (see mqadmin_msg.h). Answers are copied once into the list, so
  * the decoded views outlive the response that carried them. Compressed
  * bodies are inflated with zlib, as MessageDecoder does for clients.
  */
-#include "tools/mqadmin/admin_msg.h"
+#include "tools/mqadmin/mqadmin_msg.h"
 
 #include "common/alloc.h"
 #include "common/fs.h"
@@ -12,7 +12,7 @@
 #include "ramjet/status.h"
 #include "remoting/request_code.h"
 #include "remoting/response_code.h"
-#include "tools/mqadmin/admin_print.h"
+#include "tools/mqadmin/mqadmin_print.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -77,13 +77,13 @@ inflate_body(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 }
 
 static int
-grow_items(rj_admin_msg_list_t *list)
+grow_items(rj_mqadmin_msg_list_t *list)
 {
     if (list->count < list->cap) {
         return 0;
     }
     size_t cap = list->cap ? list->cap * 2 : 16;
-    rj_admin_msg_t *items = rj_realloc(list->items, cap * sizeof(*items));
+    rj_mqadmin_msg_t *items = rj_realloc(list->items, cap * sizeof(*items));
     if (items == NULL) {
         return RJ_ENOMEM;
     }
@@ -93,7 +93,7 @@ grow_items(rj_admin_msg_list_t *list)
 }
 
 int
-rj_admin_msg_list_decode(rj_admin_msg_list_t *list, const uint8_t *body, size_t len)
+rj_mqadmin_msg_list_decode(rj_mqadmin_msg_list_t *list, const uint8_t *body, size_t len)
 {
     if (len == 0) {
         return 0;
@@ -115,7 +115,7 @@ rj_admin_msg_list_decode(rj_admin_msg_list_t *list, const uint8_t *body, size_t 
         if (grow_items(list) != 0) {
             return RJ_ENOMEM;
         }
-        rj_admin_msg_t *m = &list->items[list->count];
+        rj_mqadmin_msg_t *m = &list->items[list->count];
         memset(m, 0, sizeof(*m));
         int n = rj_message_record_decode(copy + off, len - off, &m->rec, 0);
         if (n <= 0) {
@@ -144,7 +144,7 @@ rj_admin_msg_list_decode(rj_admin_msg_list_t *list, const uint8_t *body, size_t 
 }
 
 void
-rj_admin_msg_list_cleanup(rj_admin_msg_list_t *list)
+rj_mqadmin_msg_list_cleanup(rj_mqadmin_msg_list_t *list)
 {
     for (size_t i = 0; i < list->count; i++) {
         rj_free(list->items[i].inflated);
@@ -158,7 +158,7 @@ rj_admin_msg_list_cleanup(rj_admin_msg_list_t *list)
 }
 
 const uint8_t *
-rj_admin_msg_body(const rj_admin_msg_t *m, size_t *len)
+rj_mqadmin_msg_body(const rj_mqadmin_msg_t *m, size_t *len)
 {
     if (m->inflated != NULL) {
         *len = m->inflated_len;
@@ -169,7 +169,7 @@ rj_admin_msg_body(const rj_admin_msg_t *m, size_t *len)
 }
 
 bool
-rj_admin_msg_property(const rj_admin_msg_t *m, const char *key, char *buf, size_t size)
+rj_mqadmin_msg_property(const rj_mqadmin_msg_t *m, const char *key, char *buf, size_t size)
 {
     rj_bytes_t v;
     return rj_message_properties_get(m->rec.properties, key, &v) &&
@@ -177,7 +177,7 @@ rj_admin_msg_property(const rj_admin_msg_t *m, const char *key, char *buf, size_
 }
 
 int
-rj_admin_msg_write_body_file(const rj_admin_msg_t *m, int index, char *path, size_t size)
+rj_mqadmin_msg_write_body_file(const rj_mqadmin_msg_t *m, int index, char *path, size_t size)
 {
     const char *tmp = getenv("TMPDIR");
     char dir[1024];
@@ -196,7 +196,7 @@ rj_admin_msg_write_body_file(const rj_admin_msg_t *m, int index, char *path, siz
         return -errno;
     }
     size_t len;
-    const uint8_t *body = rj_admin_msg_body(m, &len);
+    const uint8_t *body = rj_mqadmin_msg_body(m, &len);
     bool ok = fwrite(body, 1, len, f) == len;
     ok = fclose(f) == 0 && ok;
     return ok ? 0 : -EIO;
@@ -218,18 +218,18 @@ print_properties(FILE *out, rj_bytes_t props)
 }
 
 void
-rj_admin_msg_print_fields(FILE *out, const rj_admin_msg_t *m, bool with_offset_id,
-                          const char *body_path)
+rj_mqadmin_msg_print_fields(FILE *out, const rj_mqadmin_msg_t *m, bool with_offset_id,
+                            const char *body_path)
 {
     char tags[1024], keys[1024], born[64], store[64];
-    if (!rj_admin_msg_property(m, RJ_PROP_TAGS, tags, sizeof(tags))) {
+    if (!rj_mqadmin_msg_property(m, RJ_PROP_TAGS, tags, sizeof(tags))) {
         snprintf(tags, sizeof(tags), "null");
     }
-    if (!rj_admin_msg_property(m, RJ_PROP_KEYS, keys, sizeof(keys))) {
+    if (!rj_mqadmin_msg_property(m, RJ_PROP_KEYS, keys, sizeof(keys))) {
         snprintf(keys, sizeof(keys), "null");
     }
-    rj_admin_format_millis(m->rec.born_timestamp, born, sizeof(born));
-    rj_admin_format_millis(m->rec.store_timestamp, store, sizeof(store));
+    rj_mqadmin_print_millis(m->rec.born_timestamp, born, sizeof(born));
+    rj_mqadmin_print_millis(m->rec.store_timestamp, store, sizeof(store));
     if (with_offset_id) {
         fprintf(out, "%-20s %s\n", "OffsetID:", m->offset_msg_id);
     }
@@ -252,7 +252,7 @@ rj_admin_msg_print_fields(FILE *out, const rj_admin_msg_t *m, bool with_offset_i
 }
 
 bool
-rj_admin_msg_matches(const rj_admin_msg_t *m, const char *expression)
+rj_mqadmin_msg_matches(const rj_mqadmin_msg_t *m, const char *expression)
 {
     rj_bytes_t expr = rj_bytes_trim(rj_bytes_from_cstr(expression));
     if (expr.len == 0 || rj_bytes_eq_cstr(expr, "*")) {
@@ -275,12 +275,12 @@ rj_admin_msg_matches(const rj_admin_msg_t *m, const char *expression)
 }
 
 void
-rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_name,
-                        bool print_body)
+rj_mqadmin_msg_print_line(FILE *out, const rj_mqadmin_msg_t *m, const char *broker_name,
+                          bool print_body)
 {
     const rj_message_record_t *r = &m->rec;
     size_t len;
-    const uint8_t *body = rj_admin_msg_body(m, &len);
+    const uint8_t *body = rj_mqadmin_msg_body(m, &len);
     fprintf(out,
             "MSGID: %s MessageExt [brokerName=%s, queueId=%d, storeSize=%d, queueOffset=%lld, "
             "sysFlag=%d, bornTimestamp=%lld, bornHost=/%s, storeTimestamp=%lld, storeHost=/%s, "
@@ -311,9 +311,9 @@ rj_admin_msg_print_line(FILE *out, const rj_admin_msg_t *m, const char *broker_n
 }
 
 int
-rj_admin_pull(rj_admin_ctx_t *ctx, const char *addr, const char *group, const char *topic,
-              const char *broker_name, int32_t queue_id, int64_t offset, int32_t max_nums,
-              const char *subscription, rj_admin_pull_result_t *out)
+rj_mqadmin_msg_pull(rj_mqadmin_ctx_t *ctx, const char *addr, const char *group, const char *topic,
+                    const char *broker_name, int32_t queue_id, int64_t offset, int32_t max_nums,
+                    const char *subscription, rj_mqadmin_msg_pull_result_t *out)
 {
     memset(out, 0, sizeof(*out));
     rj_command_t req, *resp = NULL;
@@ -330,7 +330,7 @@ rj_admin_pull(rj_admin_ctx_t *ctx, const char *addr, const char *group, const ch
     rj_command_add_ext_i64(&req, "subVersion", 0);
     rj_command_add_ext_cstr(&req, "expressionType", "TAG");
     rj_command_add_ext_cstr(&req, "bname", broker_name);
-    int rc = rj_admin_invoke(ctx, addr, &req, &resp);
+    int rc = rj_mqadmin_ctx_invoke(ctx, addr, &req, &resp);
     if (rc != 0) {
         return rc;
     }
@@ -342,22 +342,24 @@ rj_admin_pull(rj_admin_ctx_t *ctx, const char *addr, const char *group, const ch
     case RJ_RESP_PULL_OFFSET_MOVED:
         break;
     default:
-        return rj_admin_answer_ok(ctx, addr, &req, resp, NULL); /* words the refusal */
+        return rj_mqadmin_ctx_answer_ok(ctx, addr, &req, resp, NULL); /* words the refusal */
     }
     if (rj_command_ext_i64(resp, "nextBeginOffset", &out->next_begin_offset) != 0 ||
         rj_command_ext_i64(resp, "minOffset", &out->min_offset) != 0 ||
         rj_command_ext_i64(resp, "maxOffset", &out->max_offset) != 0) {
-        rc = rj_admin_fail(ctx, RJ_EMALFORMED, "the pull answer of %s lacks its offsets", addr);
+        rc = rj_mqadmin_ctx_fail(ctx, RJ_EMALFORMED, "the pull answer of %s lacks its offsets",
+                                 addr);
     } else if (resp->code == RJ_RESP_SUCCESS) {
-        rc = rj_admin_msg_list_decode(&out->msgs, resp->body.data, resp->body.len);
+        rc = rj_mqadmin_msg_list_decode(&out->msgs, resp->body.data, resp->body.len);
         if (rc != 0) {
-            rc = rj_admin_fail(ctx, rc, "the pull answer of %s holds a bad message record (%s)",
-                               addr, rj_strerror(rc));
+            rc = rj_mqadmin_ctx_fail(ctx, rc,
+                                     "the pull answer of %s holds a bad message record (%s)", addr,
+                                     rj_strerror(rc));
         }
     }
     rj_command_destroy(resp);
     if (rc != 0) {
-        rj_admin_msg_list_cleanup(&out->msgs);
+        rj_mqadmin_msg_list_cleanup(&out->msgs);
     }
     return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * Dates, timestamp arguments and pretty JSON for mqadmin output (see
- * admin_print.h). Dates use local time, as the Java tools do.
+ * mqadmin_print.h). Dates use local time, as the Java tools do.
  */
-#include "tools/mqadmin/admin_print.h"
+#include "tools/mqadmin/mqadmin_print.h"
 
 #include "common/alloc.h"
 #include "ramjet/status.h"
@@ -26,7 +26,7 @@ to_local(int64_t ms, struct tm *tm, int *millis)
 }
 
 void
-rj_admin_format_millis(int64_t ms, char *buf, size_t size)
+rj_mqadmin_print_millis(int64_t ms, char *buf, size_t size)
 {
     struct tm tm;
     int millis;
@@ -39,7 +39,7 @@ rj_admin_format_millis(int64_t ms, char *buf, size_t size)
 }
 
 void
-rj_admin_format_date(int64_t ms, char *buf, size_t size)
+rj_mqadmin_print_date(int64_t ms, char *buf, size_t size)
 {
     struct tm tm;
     int millis;
@@ -49,38 +49,6 @@ rj_admin_format_date(int64_t ms, char *buf, size_t size)
     }
     snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-int
-rj_admin_parse_timestamp(const char *text, int64_t *out)
-{
-    char *end = NULL;
-    long long ms = strtoll(text, &end, 10);
-    if (end != text && *end == '\0') {
-        *out = ms;
-        return 0;
-    }
-    int y, mo, d, h, mi, s, millis, consumed = 0;
-    if (sscanf(text, "%4d-%2d-%2d#%2d:%2d:%2d:%3d%n", &y, &mo, &d, &h, &mi, &s, &millis,
-               &consumed) != 7 ||
-        text[consumed] != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        s > 60 || millis < 0) {
-        return RJ_EINVAL;
-    }
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    tm.tm_isdst = -1;
-    time_t secs = mktime(&tm);
-    if (secs == (time_t)-1) {
-        return RJ_EINVAL;
-    }
-    *out = (int64_t)secs * 1000 + millis;
-    return 0;
 }
 
 static void
@@ -151,7 +119,7 @@ print_value(FILE *out, const json_t *v, int depth)
 }
 
 void
-rj_admin_print_json_pretty(FILE *out, const json_t *value)
+rj_mqadmin_print_json_pretty(FILE *out, const json_t *value)
 {
     print_value(out, value, 0);
 }

@@ -5,7 +5,7 @@
  * stray words are refused instead of ignored: a typo must not silently run a
  * different command.
  */
-#include "tools/mqadmin/admin_cli.h"
+#include "tools/mqadmin/mqadmin_cli.h"
 
 #include "common/assert.h"
 #include "common/buf.h"
@@ -15,13 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define HELP_WIDTH 110
 #define HELP_DESC_PAD 3
 #define MAX_OPTIONS 64
 #define KEEP_TOGETHER '\x01'
 
-static const rj_admin_option_t common_options[] = {
+static const rj_mqadmin_option_t common_options[] = {
     {'h', "help", false, false, 0, "Print help"},
     {'n', "namesrvAddr", true, false, 0,
      "Name server address list, eg: '192.168.0.1:9876;192.168.0.2:9876'"},
@@ -29,20 +30,20 @@ static const rj_admin_option_t common_options[] = {
 
 /* The command's options plus -h and -n, in declaration order. */
 static size_t
-all_options(const rj_admin_command_t *cmd, const rj_admin_option_t **out, size_t cap)
+all_options(const rj_mqadmin_command_t *cmd, const rj_mqadmin_option_t **out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < RJ_ARRAY_SIZE(common_options) && n < cap; i++) {
         out[n++] = &common_options[i];
     }
-    for (const rj_admin_option_t *o = cmd->options; o != NULL && o->opt != 0 && n < cap; o++) {
+    for (const rj_mqadmin_option_t *o = cmd->options; o != NULL && o->opt != 0 && n < cap; o++) {
         out[n++] = o;
     }
     return n;
 }
 
-static const rj_admin_option_t *
-find_short(const rj_admin_option_t *const *opts, size_t n, char c)
+static const rj_mqadmin_option_t *
+find_short(const rj_mqadmin_option_t *const *opts, size_t n, char c)
 {
     for (size_t i = 0; i < n; i++) {
         if (opts[i]->opt == c) {
@@ -52,8 +53,8 @@ find_short(const rj_admin_option_t *const *opts, size_t n, char c)
     return NULL;
 }
 
-static const rj_admin_option_t *
-find_long(const rj_admin_option_t *const *opts, size_t n, const char *name, size_t len)
+static const rj_mqadmin_option_t *
+find_long(const rj_mqadmin_option_t *const *opts, size_t n, const char *name, size_t len)
 {
     for (size_t i = 0; i < n; i++) {
         if (opts[i]->long_name != NULL && strlen(opts[i]->long_name) == len &&
@@ -81,7 +82,7 @@ is_number(const char *s)
 
 /* True when `tok` names one of the options (so it is not taken as the previous option's value). */
 static bool
-is_option_token(const rj_admin_option_t *const *opts, size_t n, const char *tok)
+is_option_token(const rj_mqadmin_option_t *const *opts, size_t n, const char *tok)
 {
     if (tok[0] != '-' || tok[1] == '\0' || is_number(tok)) {
         return false;
@@ -109,7 +110,7 @@ trim_in_place(char *s)
 }
 
 static void
-set_value(rj_admin_args_t *out, const rj_admin_option_t *o, char *value)
+set_value(rj_mqadmin_args_t *out, const rj_mqadmin_option_t *o, char *value)
 {
     unsigned char k = (unsigned char)o->opt;
     if (out->present[k]) {
@@ -120,10 +121,10 @@ set_value(rj_admin_args_t *out, const rj_admin_option_t *o, char *value)
 }
 
 int
-rj_admin_cli_parse(const rj_admin_command_t *cmd, int argc, char **argv, rj_admin_args_t *out,
-                   char *err, size_t err_size)
+rj_mqadmin_cli_parse(const rj_mqadmin_command_t *cmd, int argc, char **argv, rj_mqadmin_args_t *out,
+                     char *err, size_t err_size)
 {
-    const rj_admin_option_t *opts[MAX_OPTIONS];
+    const rj_mqadmin_option_t *opts[MAX_OPTIONS];
     size_t n = all_options(cmd, opts, MAX_OPTIONS);
     memset(out, 0, sizeof(*out));
 
@@ -137,7 +138,7 @@ rj_admin_cli_parse(const rj_admin_command_t *cmd, int argc, char **argv, rj_admi
             char *name = tok + 2;
             char *eq = strchr(name, '=');
             size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-            const rj_admin_option_t *o = find_long(opts, n, name, len);
+            const rj_mqadmin_option_t *o = find_long(opts, n, name, len);
             if (o == NULL) {
                 snprintf(err, err_size, "Unrecognized option: --%.*s", (int)len, name);
                 return RJ_EINVAL;
@@ -160,7 +161,7 @@ rj_admin_cli_parse(const rj_admin_command_t *cmd, int argc, char **argv, rj_admi
         }
         /* "-x", "-xVALUE" or bundled flags "-ml" (the last may take a value). */
         for (char *p = tok + 1; *p != '\0'; p++) {
-            const rj_admin_option_t *o = find_short(opts, n, *p);
+            const rj_mqadmin_option_t *o = find_short(opts, n, *p);
             if (o == NULL) {
                 snprintf(err, err_size, "Unrecognized option: -%c", *p);
                 return RJ_EINVAL;
@@ -189,7 +190,7 @@ rj_admin_cli_parse(const rj_admin_command_t *cmd, int argc, char **argv, rj_admi
         if (opts[i]->group == 0) {
             continue;
         }
-        const rj_admin_option_t *chosen = NULL;
+        const rj_mqadmin_option_t *chosen = NULL;
         bool first = true;
         for (size_t j = 0; j < n; j++) {
             if (opts[j]->group != opts[i]->group) {
@@ -286,16 +287,16 @@ print_wrapped(FILE *out, const char *text, size_t first_col, size_t indent)
 static int
 compare_options(const void *a, const void *b)
 {
-    const rj_admin_option_t *x = *(const rj_admin_option_t *const *)a;
-    const rj_admin_option_t *y = *(const rj_admin_option_t *const *)b;
+    const rj_mqadmin_option_t *x = *(const rj_mqadmin_option_t *const *)a;
+    const rj_mqadmin_option_t *y = *(const rj_mqadmin_option_t *const *)b;
     int cx = tolower((unsigned char)x->opt), cy = tolower((unsigned char)y->opt);
     return cx != cy ? cx - cy : x->opt - y->opt;
 }
 
 void
-rj_admin_cli_print_help(const rj_admin_command_t *cmd, FILE *out)
+rj_mqadmin_cli_print_help(const rj_mqadmin_command_t *cmd, FILE *out)
 {
-    const rj_admin_option_t *opts[MAX_OPTIONS];
+    const rj_mqadmin_option_t *opts[MAX_OPTIONS];
     size_t n = all_options(cmd, opts, MAX_OPTIONS);
     qsort(opts, n, sizeof(opts[0]), compare_options);
 
@@ -304,7 +305,7 @@ rj_admin_cli_print_help(const rj_admin_command_t *cmd, FILE *out)
     int groups_done[MAX_OPTIONS];
     size_t ngroups = 0;
     for (size_t i = 0; i < n; i++) {
-        const rj_admin_option_t *o = opts[i];
+        const rj_mqadmin_option_t *o = opts[i];
         if (o->group != 0) {
             bool done = false;
             for (size_t g = 0; g < ngroups; g++) {
@@ -353,21 +354,53 @@ rj_admin_cli_print_help(const rj_admin_command_t *cmd, FILE *out)
 /* ---- values ------------------------------------------------------------------------ */
 
 bool
-rj_admin_args_has(const rj_admin_args_t *a, char opt)
+rj_mqadmin_cli_has(const rj_mqadmin_args_t *a, char opt)
 {
     return a->present[(unsigned char)opt & 0x7f];
 }
 
 const char *
-rj_admin_args_get(const rj_admin_args_t *a, char opt)
+rj_mqadmin_cli_get(const rj_mqadmin_args_t *a, char opt)
 {
     unsigned char k = (unsigned char)opt & 0x7f;
     return a->present[k] ? a->value[k] : NULL;
 }
 
 bool
-rj_admin_args_bool(const rj_admin_args_t *a, char opt, bool def)
+rj_mqadmin_cli_bool(const rj_mqadmin_args_t *a, char opt, bool def)
 {
-    const char *v = rj_admin_args_get(a, opt);
+    const char *v = rj_mqadmin_cli_get(a, opt);
     return v == NULL ? def : strcasecmp(v, "true") == 0;
+}
+
+int
+rj_mqadmin_cli_timestamp(const char *text, int64_t *out)
+{
+    char *end = NULL;
+    long long ms = strtoll(text, &end, 10);
+    if (end != text && *end == '\0') {
+        *out = ms;
+        return 0;
+    }
+    int y, mo, d, h, mi, s, millis, consumed = 0;
+    if (sscanf(text, "%4d-%2d-%2d#%2d:%2d:%2d:%3d%n", &y, &mo, &d, &h, &mi, &s, &millis,
+               &consumed) != 7 ||
+        text[consumed] != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        s > 60 || millis < 0) {
+        return RJ_EINVAL;
+    }
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    tm.tm_isdst = -1;
+    time_t secs = mktime(&tm);
+    if (secs == (time_t)-1) {
+        return RJ_EINVAL;
+    }
+    *out = (int64_t)secs * 1000 + millis;
+    return 0;
 }
