@@ -254,32 +254,33 @@ rj_mqadmin_cli_parse(const rj_mqadmin_command_t *cmd, int argc, char **argv, rj_
 static void
 print_wrapped(FILE *out, const char *text, size_t first_col, size_t indent)
 {
-    size_t col = first_col;
+    size_t col = first_col, pending = 0;
     const char *p = text;
     while (*p != '\0') {
+        if (*p == ' ') {
+            pending++; /* spaces wait for the next word: none dangle at a line end */
+            p++;
+            continue;
+        }
         const char *word_end = p;
         while (*word_end != '\0' && *word_end != ' ') {
             word_end++;
         }
         size_t word = (size_t)(word_end - p);
-        if (col > indent && col + word > HELP_WIDTH) {
+        if (col > indent && col + pending + word > HELP_WIDTH) {
             fprintf(out, "\n%*s", (int)indent, "");
             col = indent;
+        } else {
+            fprintf(out, "%*s", (int)pending, "");
+            col += pending;
         }
+        pending = 0;
         for (size_t i = 0; i < word; i++) {
             /* KEEP_TOGETHER joins "-t <arg>" so a line never breaks inside an option. */
             fputc(p[i] == KEEP_TOGETHER ? ' ' : p[i], out);
         }
         col += word;
         p = word_end;
-        /* Keep runs of spaces (the usage line has a double one after groups). */
-        while (*p == ' ') {
-            if (col < HELP_WIDTH) {
-                fputc(' ', out);
-                col++;
-            }
-            p++;
-        }
     }
     fputc('\n', out);
 }

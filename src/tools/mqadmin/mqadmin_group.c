@@ -200,14 +200,31 @@ const rj_mqadmin_command_t rj_mqadmin_cmd_delete_sub_group = {
 
 /* ---- shared: consume stats and connections ------------------------------------------------- */
 
+/*
+ * Route of the group's retry topic, which exists on every broker the group
+ * ever reached; a group unknown to all brokers has none.
+ */
+static int
+group_route(rj_mqadmin_ctx_t *ctx, const char *group, json_t **route)
+{
+    char retry[512];
+    snprintf(retry, sizeof(retry), "%s%s", RJ_MQADMIN_RETRY_PREFIX, group);
+    int rc = rj_mqadmin_route_topic(ctx, retry, route);
+    if (rc != 0 && ctx->last_code == RJ_RESP_TOPIC_NOT_EXIST) {
+        rc = rj_mqadmin_ctx_fail(ctx, RJ_ENOTFOUND,
+                                 "consumer group %s not found: the name servers have no route "
+                                 "for its retry topic %s",
+                                 group, retry);
+    }
+    return rc;
+}
+
 int
 rj_mqadmin_group_consume_stats(rj_mqadmin_ctx_t *ctx, const char *group, const char *topic,
                                rj_mqadmin_mq_table_t *out, double *tps)
 {
-    char retry[512];
-    snprintf(retry, sizeof(retry), "%s%s", RJ_MQADMIN_RETRY_PREFIX, group);
     json_t *route = NULL;
-    int rc = rj_mqadmin_route_topic(ctx, retry, &route);
+    int rc = group_route(ctx, group, &route);
     *tps = 0;
     size_t i;
     json_t *bd;
@@ -254,10 +271,8 @@ rj_mqadmin_group_consumer_connection(rj_mqadmin_ctx_t *ctx, const char *group, c
     if (addr != NULL) {
         rc = rj_mqadmin_strv_add(&addrs, addr);
     } else {
-        char retry[512];
-        snprintf(retry, sizeof(retry), "%s%s", RJ_MQADMIN_RETRY_PREFIX, group);
         json_t *route = NULL;
-        rc = rj_mqadmin_route_topic(ctx, retry, &route);
+        rc = group_route(ctx, group, &route);
         size_t i;
         json_t *bd;
         json_array_foreach(json_object_get(route, "brokerDatas"), i, bd)
@@ -326,11 +341,9 @@ queue_owners(rj_mqadmin_ctx_t *ctx, const char *group, rj_mqadmin_mq_table_t *ow
         memcpy(ctx->err, saved, sizeof(saved));
         return;
     }
-    char retry[512];
-    snprintf(retry, sizeof(retry), "%s%s", RJ_MQADMIN_RETRY_PREFIX, group);
     json_t *route = NULL;
     const char *addr = NULL;
-    if (rj_mqadmin_route_topic(ctx, retry, &route) == 0) {
+    if (group_route(ctx, group, &route) == 0) {
         addr = rj_mqadmin_route_broker_select(
             json_array_get(json_object_get(route, "brokerDatas"), 0));
     }
