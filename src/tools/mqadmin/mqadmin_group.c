@@ -293,16 +293,18 @@ rj_mqadmin_group_consumer_connection(rj_mqadmin_ctx_t *ctx, const char *group, c
         int one = rj_mqadmin_ctx_invoke_ok(ctx, addrs.items[i], &req, &resp);
         json_t *body = one == 0 ? rj_mqadmin_ctx_json_body(ctx, resp, "consumer connection") : NULL;
         rj_command_destroy(resp);
-        if (json_array_size(json_object_get(body, "connectionSet")) > 0) {
+        if (one == 0 && body == NULL) {
+            one = RJ_EMALFORMED;
+        } else if (one == 0 && json_array_size(json_object_get(body, "connectionSet")) == 0) {
+            ctx->last_code = RJ_RESP_CONSUMER_NOT_ONLINE;
+            one = rj_mqadmin_ctx_fail(ctx, RJ_ENOTFOUND, "Not found the consumer group connection");
+        }
+        if (one == 0) {
             *out = body;
         } else {
             json_decref(body);
-            if (one == 0) {
-                ctx->last_code = RJ_RESP_CONSUMER_NOT_ONLINE;
-                rj_mqadmin_ctx_fail(ctx, RJ_ENOTFOUND, "Not found the consumer group connection");
-            }
             if (i + 1 == addrs.count) {
-                rc = one != 0 ? one : RJ_ENOTFOUND;
+                rc = one; /* the last broker's reason stands */
             }
         }
     }
