@@ -1,7 +1,7 @@
 /*
- * Cluster info, topic routes and MessageQueue-keyed tables for mqadmin (see
- * mqadmin_route.h). Object keys of fastjson maps reach us as strings holding the
- * key object's JSON text (common/json.h), parsed again here.
+ * Cluster info, topic routes and name-server KV calls for mqadmin (see
+ * mqadmin_route.h). Broker address maps arrive in fastjson's dialect
+ * ({0:"host:port"}); common/json.h turns their keys into strings.
  */
 #include "tools/mqadmin/mqadmin_route.h"
 

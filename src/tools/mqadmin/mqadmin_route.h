@@ -1,9 +1,8 @@
 /*
  * Reading the name server's views for mqadmin: ClusterInfo
  * (GET_BROKER_CLUSTER_INFO), TopicRouteData (GET_ROUTEINFO_BY_TOPIC) and the
- * MessageQueue-keyed tables of broker answers (ConsumeStats, TopicStatsTable,
- * ResetOffsetBody). Everything is kept as jansson trees and read with type
- * checks, so odd answers are skipped or reported, never trusted.
+ * KV store. Everything is kept as jansson trees and read with type checks, so
+ * odd answers are skipped or reported, never trusted.
  */
 #ifndef RJ_TOOLS_MQADMIN_MQADMIN_ROUTE_H
 #define RJ_TOOLS_MQADMIN_MQADMIN_ROUTE_H
