@@ -384,6 +384,8 @@ start_cluster(void **state)
         rj_tempdir_create("mqadmin", &g_dir) != 0) {
         return -1;
     }
+    /* Message body files (queryMsgBy*) land in the test's directory, not in /tmp. */
+    setenv("TMPDIR", g_dir, 1);
     snprintf(g_ns_buf, sizeof(g_ns_buf), "%s", rj_daemon_addr(c->ns));
     snprintf(g_broker_addr, sizeof(g_broker_addr), "%s", rj_daemon_addr(c->broker));
     g_ns_addr = g_ns_buf;
@@ -418,6 +420,7 @@ stop_cluster(void **state)
         rj_daemon_stop(c->ns, 10000, &status);
     }
     rj_daemon_destroy(c->ns);
+    unsetenv("TMPDIR");
     rj_tempdir_remove(g_dir);
     g_dir = NULL;
     g_ns_addr = NULL;
