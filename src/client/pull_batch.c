@@ -180,13 +180,14 @@ rj_pull_batch_decode(const uint8_t *body, size_t len, const char *broker_name, i
     if (arena == NULL) {
         return RJ_ENOMEM;
     }
-    rj_pull_batch_t *b = (rj_pull_batch_t *)arena;
+    /* Every part starts at an align_up() offset: the casts below are aligned. */
+    rj_pull_batch_t *b = (rj_pull_batch_t *)(void *)arena;
     memset(b, 0, sizeof(*b));
     atomic_init(&b->refs, 1);
     b->count = count;
-    b->msgs = (rj_message_t *)(arena + off_msgs);
-    b->kept = (rj_message_t **)(arena + off_kept);
-    rj_message_prop_t *slots = (rj_message_prop_t *)(arena + off_props);
+    b->msgs = (rj_message_t *)(void *)(arena + off_msgs);
+    b->kept = (rj_message_t **)(void *)(arena + off_kept);
+    rj_message_prop_t *slots = (rj_message_prop_t *)(void *)(arena + off_props);
     uint8_t *raw = arena + off_raw;
     char *str = (char *)(arena + off_strings);
     if (len > 0) {
