@@ -116,6 +116,15 @@ on_consumer_ids_changed(void *arg, const char *group, rj_connection_t *const *co
     }
 }
 
+/* DefaultConsumerIdsChangeListener UNREGISTER: the group's filter data dies. */
+static void
+on_consumer_group_removed(void *arg, const char *group)
+{
+    rj_broker_t *b = arg;
+    rj_consumer_filter_manager_unregister(b->filters, rj_bytes_from_cstr(group),
+                                          rj_clock_wall_ms());
+}
+
 static void
 on_connection_closed(rj_connection_t *conn, void *arg)
 {
@@ -130,9 +139,8 @@ on_message_arriving(void *arg, rj_bytes_t topic, int32_t queue_id, int64_t logic
 {
     rj_broker_t *b = arg;
     (void)store_timestamp;
-    (void)properties;
     if (b->long_poll != NULL) {
-        rj_long_poll_notify(b->long_poll, topic, queue_id, logic_offset - 1, tags_code);
+        rj_long_poll_notify(b->long_poll, topic, queue_id, logic_offset - 1, tags_code, properties);
     }
 }
 
@@ -150,6 +158,7 @@ task_persist_offsets(void *arg)
 {
     rj_broker_t *b = arg;
     rj_offset_manager_persist(b->offsets);
+    rj_consumer_filter_manager_persist(b->filters, rj_clock_wall_ms());
 }
 
 static void
@@ -243,7 +252,9 @@ rj_broker_create(rj_broker_config_t *cfg, rj_store_config_t *scfg, rj_broker_t *
     char *topics_path = config_path(b, "topics.json");
     char *groups_path = config_path(b, "subscriptionGroup.json");
     char *offsets_path = config_path(b, "consumerOffset.json");
-    if (topics_path == NULL || groups_path == NULL || offsets_path == NULL) {
+    char *filters_path = config_path(b, "consumerFilter.json");
+    if (topics_path == NULL || groups_path == NULL || offsets_path == NULL ||
+        filters_path == NULL) {
         goto done;
     }
     rj_topic_manager_options_t topts = {
@@ -262,6 +273,8 @@ rj_broker_create(rj_broker_config_t *cfg, rj_store_config_t *scfg, rj_broker_t *
                                       &b->groups)) != 0 ||
         (rc = rj_offset_manager_create(offsets_path, &b->offsets)) != 0 ||
         (rc = rj_consumer_manager_create(&b->consumers)) != 0 ||
+        (rc = rj_consumer_filter_manager_create(filters_path, b->config.filter_data_clean_time_span,
+                                                &b->filters)) != 0 ||
         (rc = rj_producer_manager_create(&b->producers)) != 0 ||
         (rc = rj_broker_scheduler_create("BrokerHousekeep", &b->housekeeping)) != 0 ||
         (rc = rj_broker_scheduler_create("BrokerRegister", &b->registration)) != 0) {
@@ -270,6 +283,7 @@ rj_broker_create(rj_broker_config_t *cfg, rj_store_config_t *scfg, rj_broker_t *
     rj_topic_manager_set_change_cb(b->topics, on_topics_changed, b);
     rj_group_manager_set_change_cb(b->groups, on_groups_changed, b);
     rj_consumer_manager_set_change_cb(b->consumers, on_consumer_ids_changed, b);
+    rj_consumer_manager_set_removed_cb(b->consumers, on_consumer_group_removed, b);
 
     rj_long_poll_options_t lpo = {
         .max_offset = long_poll_max_offset,
@@ -282,6 +296,7 @@ done:
     rj_free(topics_path);
     rj_free(groups_path);
     rj_free(offsets_path);
+    rj_free(filters_path);
     if (rc != 0) {
         rj_broker_destroy(b);
         return rc;
@@ -355,7 +370,8 @@ rj_broker_start(rj_broker_t *b)
     }
     if ((rc = rj_topic_manager_load(b->topics)) != 0 ||
         (rc = rj_group_manager_load(b->groups)) != 0 ||
-        (rc = rj_offset_manager_load(b->offsets)) != 0) {
+        (rc = rj_offset_manager_load(b->offsets)) != 0 ||
+        (rc = rj_consumer_filter_manager_load(b->filters, rj_clock_wall_ms())) != 0) {
         rj_log(RJ_LOG_ERROR, rc, "cannot load the broker's config files");
         return rc;
     }
@@ -462,6 +478,9 @@ rj_broker_shutdown(rj_broker_t *b)
     if (b->offsets != NULL) {
         rj_offset_manager_persist(b->offsets);
     }
+    if (b->filters != NULL) {
+        rj_consumer_filter_manager_persist(b->filters, rj_clock_wall_ms());
+    }
     if (b->topics != NULL) {
         rj_topic_manager_persist(b->topics);
     }
@@ -493,6 +512,7 @@ rj_broker_destroy(rj_broker_t *b)
     rj_rpc_client_destroy(b->rpc);
     rj_store_close(b->store);
     rj_consumer_manager_destroy(b->consumers);
+    rj_consumer_filter_manager_destroy(b->filters);
     rj_producer_manager_destroy(b->producers);
     rj_offset_manager_destroy(b->offsets);
     rj_group_manager_destroy(b->groups);

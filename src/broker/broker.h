@@ -12,6 +12,7 @@
 #include "broker/broker_config.h"
 #include "broker/broker_scheduler.h"
 #include "broker/broker_stats.h"
+#include "broker/consumer_filter_manager.h"
 #include "broker/consumer_manager.h"
 #include "broker/group_manager.h"
 #include "broker/offset_manager.h"
@@ -52,6 +53,7 @@ typedef struct rj_broker {
     rj_group_manager_t *groups;
     rj_offset_manager_t *offsets;
     rj_consumer_manager_t *consumers;
+    rj_consumer_filter_manager_t *filters; /* SQL92 filter data (consumerFilter.json) */
     rj_producer_manager_t *producers;
     rj_long_poll_t *long_poll;
     rj_send_throttle_t *throttle;    /* holds sends while the store is busy (send processor) */

@@ -112,6 +112,8 @@ struct rj_consumer_manager {
     stripe_t stripes[STRIPES];
     rj_consumer_ids_changed_cb change_cb;
     void *change_arg;
+    rj_consumer_group_removed_cb removed_cb;
+    void *removed_arg;
 };
 
 /* A pending notification: the group name and its channels, retained. */
@@ -182,6 +184,24 @@ rj_consumer_manager_set_change_cb(rj_consumer_manager_t *m, rj_consumer_ids_chan
 {
     m->change_cb = cb;
     m->change_arg = arg;
+}
+
+void
+rj_consumer_manager_set_removed_cb(rj_consumer_manager_t *m, rj_consumer_group_removed_cb cb,
+                                   void *arg)
+{
+    m->removed_cb = cb;
+    m->removed_arg = arg;
+}
+
+/* Reports a removed group (no lock held) and frees the name copy. */
+static void
+removed_deliver(rj_consumer_manager_t *m, char *name)
+{
+    if (name != NULL && m->removed_cb != NULL) {
+        m->removed_cb(m->removed_arg, name);
+    }
+    rj_free(name);
 }
 
 static stripe_t *
@@ -393,6 +413,7 @@ rj_consumer_manager_unregister(rj_consumer_manager_t *m, rj_bytes_t group, rj_co
 {
     stripe_t *st = stripe_of(m, group);
     notice_t notice = {0};
+    char *removed = NULL;
     pthread_mutex_lock(&st->lock);
     group_t *g = rj_hashmap_get(st->groups, group.data, group.len);
     if (g != NULL) {
@@ -405,10 +426,13 @@ rj_consumer_manager_unregister(rj_consumer_manager_t *m, rj_bytes_t group, rj_co
                    "unregister consumer ok, no any connection, and remove consumer group, %s",
                    g->name);
             rj_hashmap_remove(st->groups, group.data, group.len);
+            removed = g->name;
+            g->name = NULL;
             group_free(g);
         }
     }
     pthread_mutex_unlock(&st->lock);
+    removed_deliver(m, removed);
     notice_deliver(m, &notice);
 }
 
@@ -417,6 +441,8 @@ rj_consumer_manager_connection_closed(rj_consumer_manager_t *m, rj_connection_t 
 {
     notice_t *notices = NULL;
     size_t nn = 0, cap = 0;
+    char **removed = NULL;
+    size_t nremoved = 0, removed_cap = 0;
     for (int s = 0; s < STRIPES; s++) {
         stripe_t *st = &m->stripes[s];
         rj_hashmap_iter_t it;
@@ -439,11 +465,19 @@ rj_consumer_manager_connection_closed(rj_consumer_manager_t *m, rj_connection_t 
                        "unregister consumer ok, no any connection, and remove consumer group, %s",
                        g->name);
                 rj_hashmap_iter_remove(&it);
+                if (grow((void **)&removed, &removed_cap, nremoved + 1, sizeof(char *)) == 0) {
+                    removed[nremoved++] = g->name;
+                    g->name = NULL;
+                }
                 group_free(g);
             }
         }
         pthread_mutex_unlock(&st->lock);
     }
+    for (size_t i = 0; i < nremoved; i++) {
+        removed_deliver(m, removed[i]);
+    }
+    rj_free(removed);
     for (size_t i = 0; i < nn; i++) {
         notice_deliver(m, &notices[i]);
     }

@@ -73,6 +73,15 @@ void rj_consumer_manager_set_change_cb(rj_consumer_manager_t *m, rj_consumer_ids
                                        void *arg);
 
 /*
+ * Called (without any lock held) when a group lost its last channel through
+ * UNREGISTER_CLIENT or a closed connection (Java's UNREGISTER event; the
+ * idle scan removes groups silently, as Java's does).
+ */
+typedef void (*rj_consumer_group_removed_cb)(void *arg, const char *group);
+void rj_consumer_manager_set_removed_cb(rj_consumer_manager_t *m, rj_consumer_group_removed_cb cb,
+                                        void *arg);
+
+/*
  * registerConsumer: upserts the channel (keyed by connection) and the
  * subscriptions (new topics added, a topic replaced only by a larger
  * subVersion, topics missing from `data` removed). Returns true when a new

@@ -27,6 +27,8 @@
 
 #define WATCH_SLOTS 4096
 #define RING_SIZE 512
+/* Properties carried along for property-filtered pulls; longer ones wake unfiltered. */
+#define NOTE_PROPS_MAX 512
 #define KEY_MAX (RJ_TOPIC_MAX_LEN * 2 + 16)
 #define LONG_POLL_STACK_BYTES (256 * 1024)
 
@@ -35,7 +37,9 @@ typedef struct {
     int64_t tags_code;
     int32_t queue_id;
     uint16_t topic_len;
+    int16_t props_len; /* -1: properties not carried */
     char topic[RJ_TOPIC_MAX_LEN * 2];
+    char props[NOTE_PROPS_MAX];
 } note_t;
 
 struct rj_long_poll {
@@ -48,6 +52,7 @@ struct rj_long_poll {
     bool started;
 
     atomic_uint watch[WATCH_SLOTS];
+    atomic_uint props_watch[WATCH_SLOTS]; /* parked pulls filtering on properties */
     atomic_size_t parked;
 
     pthread_mutex_t in_lock;
@@ -183,6 +188,15 @@ arm_deadline(rj_long_poll_t *lp)
     uv_timer_start(&lp->deadline_timer, on_deadline, (uint64_t)(wait < 0 ? 0 : wait), 0);
 }
 
+static void
+unwatch(rj_long_poll_t *lp, rj_parked_pull_t *p)
+{
+    atomic_fetch_sub(&lp->watch[p->slot], 1);
+    if (p->match_properties != NULL) {
+        atomic_fetch_sub(&lp->props_watch[p->slot], 1);
+    }
+}
+
 /* Unlinks `p` from every structure; it no longer counts as parked. */
 static void
 unpark(rj_long_poll_t *lp, rj_parked_pull_t *p)
@@ -206,7 +220,7 @@ unpark(rj_long_poll_t *lp, rj_parked_pull_t *p)
     }
     p->next = NULL;
     heap_remove(lp, p);
-    atomic_fetch_sub(&lp->watch[p->slot], 1);
+    unwatch(lp, p);
     atomic_fetch_sub(&lp->parked, 1);
 }
 
@@ -242,7 +256,7 @@ take_in(rj_long_poll_t *lp, rj_parked_pull_t *p)
             heap_remove(lp, p);
         }
         p->next = NULL;
-        atomic_fetch_sub(&lp->watch[p->slot], 1);
+        unwatch(lp, p);
         p->run(p);
         return;
     }
@@ -343,7 +357,9 @@ process_notes(rj_long_poll_t *lp)
         for (rj_parked_pull_t *p = rj_hashmap_get(lp->table, key, klen); p != NULL; p = next) {
             next = p->next;
             if (note.offset >= p->offset &&
-                rj_subscription_data_match_tags_code(p->sub, note.tags_code)) {
+                rj_subscription_data_match_tags_code(p->sub, note.tags_code) &&
+                (p->match_properties == NULL || note.props_len < 0 ||
+                 p->match_properties(p, rj_bytes(note.props, (size_t)note.props_len)))) {
                 unpark(lp, p);
                 p->next = due;
                 due = p;
@@ -457,6 +473,9 @@ rj_long_poll_park(rj_long_poll_t *lp, rj_parked_pull_t *p)
         return RJ_ESTATE;
     }
     /* Counted before it is visible to the loop, so notifications from now on are not skipped. */
+    if (p->match_properties != NULL) {
+        atomic_fetch_add(&lp->props_watch[p->slot], 1);
+    }
     atomic_fetch_add(&lp->watch[p->slot], 1);
     if (lp->in_tail != NULL) {
         lp->in_tail->next = p;
@@ -471,7 +490,7 @@ rj_long_poll_park(rj_long_poll_t *lp, rj_parked_pull_t *p)
 
 void
 rj_long_poll_notify(rj_long_poll_t *lp, rj_bytes_t topic, int32_t queue_id, int64_t cq_offset,
-                    int64_t tags_code)
+                    int64_t tags_code, rj_bytes_t properties)
 {
     uint32_t slot = rj_long_poll_slot(topic, queue_id);
     /* Pairs with the watch increment of park: either we see the waiter or it sees our data. */
@@ -489,6 +508,12 @@ rj_long_poll_notify(rj_long_poll_t *lp, rj_bytes_t topic, int32_t queue_id, int6
         n->queue_id = queue_id;
         n->offset = cq_offset;
         n->tags_code = tags_code;
+        n->props_len = -1;
+        if (properties.len <= NOTE_PROPS_MAX &&
+            atomic_load_explicit(&lp->props_watch[slot], memory_order_relaxed) > 0) {
+            memcpy(n->props, properties.data, properties.len);
+            n->props_len = (int16_t)properties.len;
+        }
         lp->ring_count++;
     }
     pthread_mutex_unlock(&lp->ring_lock);

@@ -43,6 +43,13 @@ struct rj_parked_pull {
     int64_t offset;               /* consume-queue offset the pull starts at */
     int64_t deadline_mono_ms;     /* run at this time at the latest */
     const rj_subscription_t *sub; /* tag filter for wake-ups; NULL: any message wakes */
+    /*
+     * Property filter for wake-ups (SQL92), or NULL. Called on the long-poll
+     * thread with the arriving message's properties; a message whose
+     * properties were too long to carry along wakes the pull unfiltered
+     * (RocketMQ's notifyMessageArriving without properties).
+     */
+    bool (*match_properties)(const rj_parked_pull_t *p, rj_bytes_t properties);
     rj_parked_pull_run_cb run;
     /* Private to the long-poll service. */
     size_t heap_index;
@@ -72,11 +79,12 @@ int rj_long_poll_park(rj_long_poll_t *lp, rj_parked_pull_t *p);
 
 /*
  * A message was dispatched to `topic`/`queue_id` at consume-queue offset
- * `cq_offset` with `tags_code`. Thread: the store's dispatch thread. Never
- * blocks for long, never allocates.
+ * `cq_offset` with `tags_code` and `properties` (copied only when a parked
+ * pull of that queue filters on properties). Thread: the store's dispatch
+ * thread. Never blocks for long, never allocates.
  */
 void rj_long_poll_notify(rj_long_poll_t *lp, rj_bytes_t topic, int32_t queue_id, int64_t cq_offset,
-                         int64_t tags_code);
+                         int64_t tags_code, rj_bytes_t properties);
 
 /* Requests in the parked table (taken in by the long-poll thread; a snapshot). Any thread. */
 size_t rj_long_poll_parked(const rj_long_poll_t *lp);

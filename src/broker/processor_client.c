@@ -1,6 +1,8 @@
 /*
  * Client management (RocketMQ's ClientManageProcessor): HEART_BEAT,
- * UNREGISTER_CLIENT and CHECK_CLIENT_CONFIG. Heartbeats run inline: they only
+ * UNREGISTER_CLIENT and CHECK_CLIENT_CONFIG. A heartbeat's SQL92
+ * subscriptions also become filter data (consumer_filter_manager.h), which
+ * pulls without their own subscription use. Heartbeats run inline: they only
  * touch in-memory tables, and creating a group's %RETRY% topic is an
  * in-memory insert whose persistence and registration the housekeeping
  * thread picks up.
@@ -8,6 +10,7 @@
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
 #include "broker/processor.h"
+#include "broker/sql92.h"
 #include "broker/topic_validator.h"
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -69,6 +72,8 @@ register_consumer(rj_broker_t *b, rj_connection_t *conn, const rj_command_t *cmd
     };
     bool changed = rj_consumer_manager_register(b->consumers, gname, conn, client_id, cmd->language,
                                                 cmd->version, &cd, notify, now);
+    /* DefaultConsumerIdsChangeListener REGISTER: SQL92 subscriptions become filter data. */
+    rj_consumer_filter_manager_register(b->filters, gname, subs, kept, now);
     if (changed) {
         rj_log(RJ_LOG_INFO, 0, "registerConsumer info changed group=%s clientId=%.*s channel=%s",
                group, (int)client_id.len, (const char *)client_id.data,
@@ -144,21 +149,51 @@ handle_unregister_client(rj_request_t *req, const rj_command_t *cmd, void *arg)
     return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, true);
 }
 
+/*
+ * CHECK_CLIENT_CONFIG: a consumer asks whether its subscription can be served
+ * (Java consumers send it at start for every non-TAG subscription). TAG is
+ * always fine; SQL92 needs enablePropertyFilter and an expression that
+ * compiles (SUBSCRIPTION_PARSE_FAILED with the parser's message otherwise).
+ */
 static int
 handle_check_client_config(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
-    (void)arg;
+    rj_broker_t *b = arg;
     json_t *body = cmd->body.len ? rj_json_parse(cmd->body.data, cmd->body.len, NULL, 0) : NULL;
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR,
+                               "CheckClientRequestBody is missing or not a JSON object", false);
+    }
     const json_t *sub = json_object_get(body, "subscriptionData");
     int rc;
-    const char *type = json_is_object(sub) ? rj_json_get_str(sub, "expressionType", "TAG") : "TAG";
-    if (!json_is_object(sub) || strcmp(type, "TAG") == 0) {
+    const char *type = json_is_object(sub) ? rj_json_get_str(sub, "expressionType", "") : "";
+    if (!json_is_object(sub) || type[0] == '\0' || strcmp(type, "TAG") == 0) {
         rc = rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
-    } else {
-        char remark[128];
+    } else if (!RJ_BROKER_CONFIG_LIVE_GET(&b->config, enable_property_filter)) {
+        char remark[256];
         snprintf(remark, sizeof(remark),
                  "The broker does not support consumer to filter message by %s", type);
         rc = rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    } else if (strcmp(type, "SQL92") != 0) {
+        char remark[256];
+        snprintf(remark, sizeof(remark), "unknown expression type %s", type);
+        rc = rj_broker_reply(req, cmd, RJ_RESP_SUBSCRIPTION_PARSE_FAILED, remark, false);
+    } else {
+        const char *expr = rj_json_get_str(sub, "subString", "");
+        rj_sql92_t *compiled = NULL;
+        char err[512];
+        if (rj_sql92_compile(rj_bytes_from_cstr(expr), &compiled, err, sizeof(err)) == 0) {
+            rc = rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
+        } else {
+            rj_log(RJ_LOG_WARN, 0,
+                   "Client %s@%s filter message, but failed to compile expression! sub=%s, "
+                   "error=%s",
+                   rj_json_get_str(body, "clientId", ""), rj_json_get_str(body, "group", ""), expr,
+                   err);
+            rc = rj_broker_reply(req, cmd, RJ_RESP_SUBSCRIPTION_PARSE_FAILED, err, false);
+        }
+        rj_sql92_release(compiled);
     }
     json_decref(body);
     return rc;

@@ -16,6 +16,7 @@
 #include "broker/broker_reply.h"
 #include "broker/long_poll.h"
 #include "broker/processor.h"
+#include "broker/sql92.h"
 #include "broker/topic_validator.h"
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -26,6 +27,7 @@
 #include "ramjet/status.h"
 #include "remoting/response_code.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,6 +63,7 @@ typedef struct {
     bool park; /* PULL_NOT_FOUND and the request may be suspended */
     int64_t park_ms;
     rj_subscription_t *sub; /* retained when set */
+    rj_sql92_t *sql;        /* SQL92 filter (retained when set); NULL: none */
     rj_store_get_result_t res;
     rj_store_view_t stack_views[VIEWS_ON_STACK];
     rj_store_view_t *heap_views;
@@ -73,6 +76,7 @@ typedef struct {
     rj_deferred_t *deferred;
     rj_command_t *cmd;
     rj_subscription_t *sub;
+    rj_sql92_t *sql; /* retained: wake-ups test arriving messages against it */
 } parked_t;
 
 static int
@@ -111,7 +115,87 @@ fail(pull_outcome_t *o, int32_t code, const char *fmt, ...)
 static bool
 match_cq(int64_t tags_code, void *arg)
 {
-    return rj_subscription_data_match_tags_code(arg, tags_code);
+    const pull_outcome_t *o = arg;
+    return rj_subscription_data_match_tags_code(o->sub, tags_code);
+}
+
+/* isMatchedByCommitLog: the SQL92 filter against the record's properties (views, no copy). */
+static bool
+match_record(const uint8_t *record, size_t len, void *arg)
+{
+    const pull_outcome_t *o = arg;
+    rj_message_record_t rec;
+    if (rj_message_record_decode(record, len, &rec, 0) <= 0) {
+        return false;
+    }
+    return rj_sql92_match_properties(o->sql, rec.properties);
+}
+
+/*
+ * Compiled SQL92 expressions of pulls that carry their subscription, kept
+ * per I/O thread: a consumer sends the same expression with every pull, so
+ * it is compiled once per thread instead of once per request (as RocketMQ's
+ * parse cache does), and no lock is shared between threads.
+ */
+#define SQL_CACHE_SLOTS 8
+
+typedef struct {
+    rj_sql92_t *slots[SQL_CACHE_SLOTS];
+    unsigned next;
+} sql_cache_t;
+
+static pthread_key_t sql_cache_key;
+static pthread_once_t sql_cache_once = PTHREAD_ONCE_INIT;
+
+static void
+sql_cache_free(void *p)
+{
+    sql_cache_t *c = p;
+    for (int i = 0; i < SQL_CACHE_SLOTS; i++) {
+        rj_sql92_release(c->slots[i]);
+    }
+    rj_free(c);
+}
+
+static void
+sql_cache_key_create(void)
+{
+    pthread_key_create(&sql_cache_key, sql_cache_free);
+}
+
+/* The compiled expression (retained for the caller), or NULL when it does not compile. */
+static rj_sql92_t *
+sql_compile_cached(rj_bytes_t expr)
+{
+    pthread_once(&sql_cache_once, sql_cache_key_create);
+    sql_cache_t *c = pthread_getspecific(sql_cache_key);
+    if (c == NULL && (c = rj_calloc(1, sizeof(*c))) != NULL &&
+        pthread_setspecific(sql_cache_key, c) != 0) {
+        rj_free(c);
+        c = NULL;
+    }
+    for (int i = 0; c != NULL && i < SQL_CACHE_SLOTS; i++) {
+        rj_sql92_t *e = c->slots[i];
+        if (e != NULL && rj_bytes_eq_cstr(expr, rj_sql92_text(e))) {
+            rj_sql92_retain(e);
+            return e;
+        }
+    }
+    rj_sql92_t *e;
+    char err[256];
+    if (rj_sql92_compile(expr, &e, err, sizeof(err)) != 0) {
+        rj_log_ratelimited(1000, RJ_LOG_WARN, 0,
+                           "Parse the consumer's subscription[%.*s] failed: %s", (int)expr.len,
+                           (const char *)expr.data, err);
+        return NULL;
+    }
+    if (c != NULL) {
+        unsigned slot = c->next++ % SQL_CACHE_SLOTS;
+        rj_sql92_release(c->slots[slot]);
+        rj_sql92_retain(e);
+        c->slots[slot] = e;
+    }
+    return e;
 }
 
 /* generateOffsetMovedEvent: a record in OFFSET_MOVED_EVENT describing the correction. */
@@ -218,8 +302,13 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
     }
 
     if (has_subscription) {
-        if (rj_subscription_data_build(h->topic, h->subscription, h->expression_type, &o->sub) !=
-            0) {
+        bool sql = h->expression_type.len > 0 && !rj_bytes_eq_cstr(h->expression_type, "TAG");
+        /* FilterAPI.build refuses an empty SQL92 expression; ConsumerFilterManager.build compiles.
+         */
+        if ((sql && h->subscription.len == 0) ||
+            rj_subscription_data_build(h->topic, h->subscription, h->expression_type, &o->sub) !=
+                0 ||
+            (sql && (o->sql = sql_compile_cached(h->subscription)) == NULL)) {
             fail(o, RJ_RESP_SUBSCRIPTION_PARSE_FAILED, "parse the consumer's subscription failed");
             return;
         }
@@ -245,8 +334,24 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
             fail(o, RJ_RESP_SUBSCRIPTION_NOT_LATEST, "the consumer's subscription not latest");
             return;
         }
+        if (o->sub->expression_type != RJ_EXPRESSION_TAG) {
+            rj_consumer_filter_t cf;
+            if (!rj_consumer_filter_manager_lookup(b->filters, h->topic, h->group, &cf)) {
+                fail(o, RJ_RESP_FILTER_DATA_NOT_EXIST,
+                     "The broker's consumer filter data is not exist!Your expression may be "
+                     "wrong!");
+                return;
+            }
+            o->sql = cf.expression;
+            if (cf.client_version < h->sub_version) {
+                fail(o, RJ_RESP_FILTER_DATA_NOT_LATEST,
+                     "the consumer's consumer filter data not latest");
+                return;
+            }
+        }
     }
-    if (o->sub->expression_type != RJ_EXPRESSION_TAG) {
+    if (o->sub->expression_type != RJ_EXPRESSION_TAG &&
+        !RJ_BROKER_CONFIG_LIVE_GET(&b->config, enable_property_filter)) {
         fail(o, RJ_RESP_SYSTEM_ERROR,
              "The broker does not support consumer to filter message by SQL92");
         return;
@@ -267,7 +372,9 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
         }
     }
     o->res.cap = cap;
-    rj_store_filter_t filter = {.match_cq = match_cq, .match_record = NULL, .arg = o->sub};
+    /* A SQL92 subscription whose data did not compile takes everything, as in RocketMQ. */
+    rj_store_filter_t filter = {
+        .match_cq = match_cq, .match_record = o->sql != NULL ? match_record : NULL, .arg = o};
     int rc = rj_store_get_message(b->store, h->topic, h->queue_id, h->queue_offset, h->max_msg_nums,
                                   &filter, &o->res);
     if (rc != 0) {
@@ -346,6 +453,8 @@ outcome_release(pull_outcome_t *o)
     o->heap_views = NULL;
     rj_subscription_data_release(o->sub);
     o->sub = NULL;
+    rj_sql92_release(o->sql);
+    o->sql = NULL;
 }
 
 static void
@@ -395,6 +504,13 @@ build_reply(const rj_command_t *cmd, pull_outcome_t *o, rj_command_t *resp, rj_s
 
 static void parked_run(rj_parked_pull_t *p);
 
+static bool
+parked_match_properties(const rj_parked_pull_t *p, rj_bytes_t properties)
+{
+    const parked_t *pk = (const parked_t *)p;
+    return rj_sql92_match_properties(pk->sql, properties);
+}
+
 /* Parks the request; false when it must be answered now. */
 static bool
 park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_header_t *h,
@@ -420,6 +536,11 @@ park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_head
     pk->broker = b;
     pk->sub = o->sub;
     rj_subscription_data_retain(pk->sub);
+    if (o->sql != NULL) {
+        pk->sql = o->sql;
+        rj_sql92_retain(pk->sql);
+        pk->park.match_properties = parked_match_properties;
+    }
     pk->park.topic = topic;
     pk->park.queue_id = h->queue_id;
     pk->park.offset = h->queue_offset;
@@ -433,6 +554,7 @@ park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_head
         build_reply(cmd, o, &resp, segs);
         rj_deferred_reply(pk->deferred, &resp);
         rj_subscription_data_release(pk->sub);
+        rj_sql92_release(pk->sql);
         rj_command_destroy(pk->cmd);
         rj_free(pk);
     }
@@ -475,6 +597,7 @@ parked_run(rj_parked_pull_t *p)
     }
     rj_free(o);
     rj_subscription_data_release(pk->sub);
+    rj_sql92_release(pk->sql);
     rj_command_destroy(pk->cmd);
     rj_free(pk);
 }

@@ -239,7 +239,9 @@ rj_subscription_data_release(rj_subscription_t *s)
 bool
 rj_subscription_data_match_tags_code(const rj_subscription_t *s, int64_t tags_code)
 {
-    if (s == NULL || s->class_filter_mode || s->match_all) {
+    /* SQL92 filters are evaluated against the record (no consume-queue bitmaps). */
+    if (s == NULL || s->class_filter_mode || s->match_all ||
+        s->expression_type != RJ_EXPRESSION_TAG) {
         return true;
     }
     int32_t key = (int32_t)tags_code;

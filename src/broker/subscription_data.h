@@ -61,9 +61,9 @@ void rj_subscription_data_retain(rj_subscription_t *s);
 void rj_subscription_data_release(rj_subscription_t *s);
 
 /*
- * ExpressionMessageFilter.isMatchedByConsumeQueue for TAG subscriptions:
- * match-all and class-filter subscriptions take everything, otherwise the
- * consume-queue tagsCode (as int) must be in the code set.
+ * ExpressionMessageFilter.isMatchedByConsumeQueue: match-all, class-filter
+ * and SQL92 subscriptions (evaluated on the record instead) take everything,
+ * otherwise the consume-queue tagsCode (as int) must be in the code set.
  */
 bool rj_subscription_data_match_tags_code(const rj_subscription_t *s, int64_t tags_code);
 

@@ -119,7 +119,7 @@ test_wakes_on_matching_message_and_times_out(void **state)
     pthread_mutex_lock(&w.lock);
     w.max_offset = 6;
     pthread_mutex_unlock(&w.lock);
-    rj_long_poll_notify(lp, RJ_BYTES_LIT("T"), 0, 5, 12345);
+    rj_long_poll_notify(lp, RJ_BYTES_LIT("T"), 0, 5, 12345, RJ_BYTES_NULL);
     assert_true(wait_ran(&w, 1, 2000));
     rj_clock_sleep_ms(50);
     assert_int_equal(ran(&w), 1);
@@ -164,7 +164,7 @@ test_notification_flood_wakes_waiter(void **state)
     pthread_mutex_unlock(&w.lock);
     /* A flood of notifications (more than the ring holds) still wakes the waiter. */
     for (int i = 0; i < 2000; i++) {
-        rj_long_poll_notify(lp, RJ_BYTES_LIT("T"), 0, 0, 0);
+        rj_long_poll_notify(lp, RJ_BYTES_LIT("T"), 0, 0, 0, RJ_BYTES_NULL);
     }
     assert_true(wait_ran(&w, 1, 2000));
     rj_long_poll_destroy(lp);
