@@ -55,6 +55,20 @@ uint64_t rj_bench_mono_ns(void);
 void rj_bench_report_error(rj_bench_run_t *run, const char *what, int status, const char *detail);
 
 /*
+ * Creates the topic (--queues per master) when the name servers do not know
+ * it (produce, e2e). Returns RJ_OK, or the error that made the route
+ * unreadable (printed).
+ */
+int rj_bench_topic_prepare(const rj_bench_options_t *o);
+
+/*
+ * Stores, for the consumer group, the current end of every queue of the
+ * topic as its progress, so the group's consumer starts with new messages.
+ * Failures are printed and returned; the run can go on without.
+ */
+int rj_bench_group_to_end(const rj_bench_options_t *o);
+
+/*
  * Creates and starts the producers, sends one probe message (which makes the
  * broker create an unknown topic and proves that sending works) and learns
  * the topic's queue count. Returns RJ_OK or the failure (already printed).

@@ -272,8 +272,14 @@ run_bench(reporter_t *r)
     rj_bench_snapshot_t *final = NULL, *measured = NULL;
     int rc, exit_code = EXIT_SETUP;
 
+    if (rj_bench_topic_prepare(o) != RJ_OK) {
+        goto done;
+    }
     if (sends && rj_bench_produce_prepare(run) != RJ_OK) {
         goto done;
+    }
+    if (o->command == RJ_BENCH_E2E) {
+        rj_bench_group_to_end(o);
     }
     if (receives) {
         int want = o->command == RJ_BENCH_E2E ? run->topic_queue_count : 0;
