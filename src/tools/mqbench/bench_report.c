@@ -214,6 +214,7 @@ rj_bench_report_json(FILE *out, const rj_bench_summary_t *s)
         rc |= set(obj, "threads", json_integer(o->threads));
         rc |= set(obj, "batch", json_integer(o->batch));
         rc |= set(obj, "rate_target", json_real(o->rate));
+        rc |= set(obj, "topic_queues", json_integer(s->topic_queues));
     }
     if (o->command != RJ_BENCH_PRODUCE) {
         rc |= set(obj, "consume_threads", json_integer(o->consume_threads));

@@ -19,6 +19,7 @@ typedef struct {
     double send_window_s;                /* measured sending time */
     double recv_window_s;                /* measured receiving time (consume, e2e) */
     uint64_t missing;                    /* e2e: sent but not received after the drain */
+    int topic_queues;                    /* writable queues seen by the producer (0 unknown) */
     int64_t rss_max_kib;                 /* -1 when not sampled */
     int64_t rss_last_kib;
     int rss_samples;

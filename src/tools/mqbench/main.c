@@ -336,6 +336,7 @@ run_bench(reporter_t *r)
         .rss_max_kib = r->rss_samples > 0 ? r->rss_max_kib : -1,
         .rss_last_kib = r->rss_last_kib,
         .rss_samples = r->rss_samples,
+        .topic_queues = run->topic_queue_count,
     };
     uint64_t failures = final->counters[RJ_BENCH_FAILED];
     if (o->command == RJ_BENCH_E2E &&

@@ -223,6 +223,40 @@ test_e2e_json_receives_every_sent_message(void **state)
 }
 
 static void
+test_new_topic_gets_the_asked_queue_count(void **state)
+{
+    cluster_t *c = *state;
+    char args[1024];
+    snprintf(args, sizeof(args),
+             "produce -n %s -t ItBenchQueues --queues 3 --duration 1 --mode async --json",
+             rj_daemon_addr(c->ns));
+    json_t *obj = run_json(c, args);
+    assert_true(num(obj, "topic_queues") == 3);
+    assert_true(num(obj, "sent") > 0);
+    json_decref(obj);
+}
+
+static void
+test_e2e_on_a_used_topic_consumes_only_its_own_messages(void **state)
+{
+    cluster_t *c = *state;
+    char args[1024];
+    snprintf(args, sizeof(args), "produce -n %s -t ItBenchReuse --duration 1 --mode async --json",
+             rj_daemon_addr(c->ns));
+    json_t *first = run_json(c, args);
+    assert_true(num(first, "sent") > 0);
+    json_decref(first);
+    /* A new group on that topic starts after the backlog, not at offset 0. */
+    snprintf(args, sizeof(args), "e2e -n %s -t ItBenchReuse --duration 1 --mode async --json",
+             rj_daemon_addr(c->ns));
+    json_t *obj = run_json(c, args);
+    assert_true(num(obj, "sent") > 0);
+    assert_true(num(obj, "received") == num(obj, "sent"));
+    assert_true(num(obj, "foreign") == 0);
+    json_decref(obj);
+}
+
+static void
 test_unreachable_name_server_exits_2_with_message(void **state)
 {
     cluster_t *c = *state;
@@ -277,6 +311,8 @@ main(void)
         cmocka_unit_test(test_produce_json_reports_sends_latencies_and_broker_memory),
         cmocka_unit_test(test_async_batch_produce_counts_whole_batches),
         cmocka_unit_test(test_e2e_json_receives_every_sent_message),
+        cmocka_unit_test(test_new_topic_gets_the_asked_queue_count),
+        cmocka_unit_test(test_e2e_on_a_used_topic_consumes_only_its_own_messages),
         cmocka_unit_test(test_unreachable_name_server_exits_2_with_message),
         cmocka_unit_test(test_bad_usage_exits_2_naming_the_problem),
     };
