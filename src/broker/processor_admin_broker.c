@@ -1,7 +1,8 @@
 /*
  * Broker administration (AdminBrokerProcessor): GET_BROKER_CONFIG,
  * UPDATE_BROKER_CONFIG (keys that can change while running), GET_BROKER_RUNTIME_INFO
- * (RocketMQ's KV table), CLEAN_EXPIRED_CONSUMEQUEUE and DELETE_EXPIRED_COMMITLOG.
+ * (RocketMQ's KV table), CLEAN_EXPIRED_CONSUMEQUEUE, DELETE_EXPIRED_COMMITLOG,
+ * CLEAN_UNUSED_TOPIC and VIEW_BROKER_STATS_DATA.
  * Worker threads.
  *
  * Live changes: other threads read live values with relaxed atomic loads
@@ -14,6 +15,7 @@
 #include "broker/processor.h"
 #include "broker/registrar.h"
 #include "broker/send_throttle.h"
+#include "broker/topic_validator.h"
 #include "common/alloc.h"
 #include "common/clock.h"
 #include "common/fs.h"
@@ -24,6 +26,7 @@
 #include "remoting/mq_version.h"
 #include "remoting/response_code.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -403,12 +406,113 @@ handle_delete_expired_commitlog(rj_request_t *req, const rj_command_t *cmd, void
     return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
 }
 
+/*
+ * CLEAN_UNUSED_TOPIC (DefaultMessageStore.cleanUnusedTopic): consume queues
+ * of topics the broker no longer knows are deleted. The schedule topic and
+ * the transaction topics are kept (their queues exist before or without a
+ * topic config).
+ */
+static int
+keep_topic_dir(const char *name)
+{
+    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+           strcmp(name, RJ_TOPIC_SCHEDULE) == 0 || strcmp(name, RJ_TOPIC_TRANS_OP_HALF) == 0 ||
+           strcmp(name, RJ_TOPIC_TRANS_HALF) == 0 || strncmp(name, "%LMQ%", 5) == 0;
+}
+
+static int
+handle_clean_unused_topic(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_log(RJ_LOG_WARN, 0, "invoke cleanUnusedTopic start.");
+    char *root = rj_fs_expand_home(b->store_config.store_path_root_dir);
+    char path[4096];
+    DIR *dir = NULL;
+    if (root != NULL) {
+        snprintf(path, sizeof(path), "%s/consumequeue", root);
+        dir = opendir(path);
+    }
+    rj_free(root);
+    struct dirent *de;
+    while (dir != NULL && (de = readdir(dir)) != NULL) {
+        rj_topic_config_t tc;
+        if (keep_topic_dir(de->d_name) ||
+            rj_topic_manager_lookup(b->topics, rj_bytes_from_cstr(de->d_name), &tc)) {
+            continue;
+        }
+        rj_log(RJ_LOG_INFO, 0, "cleanUnusedTopic: %s, topic destroyed", de->d_name);
+        rj_store_delete_topic(b->store, rj_bytes_from_cstr(de->d_name));
+    }
+    if (dir != NULL) {
+        closedir(dir);
+    }
+    rj_log(RJ_LOG_WARN, 0, "invoke cleanUnusedTopic end.");
+    return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
+}
+
+/* ---- VIEW_BROKER_STATS_DATA ---------------------------------------------------------------- */
+
+static void
+write_stats_item(rj_json_writer_t *w, const char *key, const rj_stats_snapshot_t *s)
+{
+    rj_jw_key(w, key);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "avgpt");
+    rj_jw_double(w, s->avgpt);
+    rj_jw_key(w, "sum");
+    rj_jw_int(w, (int64_t)s->sum);
+    rj_jw_key(w, "tps");
+    rj_jw_double(w, s->tps);
+    rj_jw_object_end(w);
+}
+
+/*
+ * The broker keeps the statistics items BROKER_PUT_NUMS and BROKER_GET_NUMS
+ * (key: the cluster name); other items (per topic or group) are not kept
+ * and answer "not exist" like an item RocketMQ has not seen yet.
+ */
+static int
+handle_view_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_header_reader_t h;
+    rj_header_reader_init(&h, cmd);
+    rj_bytes_t name = rj_header_str(&h, "statsName", true);
+    rj_bytes_t key = rj_header_str(&h, "statsKey", true);
+    if (rj_header_failed(&h)) {
+        return rj_header_reply_error(&h, req);
+    }
+    bool put = rj_bytes_eq_cstr(name, "BROKER_PUT_NUMS");
+    bool get = rj_bytes_eq_cstr(name, "BROKER_GET_NUMS");
+    if ((!put && !get) || !rj_bytes_eq_cstr(key, b->config.broker_cluster_name)) {
+        char remark[600];
+        snprintf(remark, sizeof(remark), "The stats <%.*s> <%.*s> not exist", (int)name.len,
+                 (const char *)name.data, (int)key.len, (const char *)key.data);
+        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    }
+    rj_stats_snapshot_t snaps[3];
+    rj_broker_stats_snapshots(&b->stats, get, snaps);
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_jw_object_begin(&w);
+    write_stats_item(&w, "statsDay", &snaps[2]);
+    write_stats_item(&w, "statsHour", &snaps[1]);
+    write_stats_item(&w, "statsMinute", &snaps[0]);
+    rj_jw_object_end(&w);
+    int rc = rj_broker_reply_json(req, cmd, &w);
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
 static const rj_broker_handler_t handlers[] = {
     {RJ_REQ_GET_BROKER_CONFIG, RJ_DISPATCH_WORKER, handle_get_config},
     {RJ_REQ_UPDATE_BROKER_CONFIG, RJ_DISPATCH_WORKER, handle_update_config},
     {RJ_REQ_GET_BROKER_RUNTIME_INFO, RJ_DISPATCH_WORKER, handle_runtime_info},
     {RJ_REQ_CLEAN_EXPIRED_CONSUMEQUEUE, RJ_DISPATCH_WORKER, handle_clean_expired_cq},
     {RJ_REQ_DELETE_EXPIRED_COMMITLOG, RJ_DISPATCH_WORKER, handle_delete_expired_commitlog},
+    {RJ_REQ_CLEAN_UNUSED_TOPIC, RJ_DISPATCH_WORKER, handle_clean_unused_topic},
+    {RJ_REQ_VIEW_BROKER_STATS_DATA, RJ_DISPATCH_WORKER, handle_view_stats},
 };
 
 const rj_broker_processor_t rj_processor_admin_broker = {

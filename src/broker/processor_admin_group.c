@@ -2,7 +2,8 @@
  * Consumer and producer group administration (AdminBrokerProcessor):
  * UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, DELETE_SUBSCRIPTIONGROUP,
  * GET_ALL_SUBSCRIPTIONGROUP_CONFIG, GET_CONSUMER_CONNECTION_LIST,
- * GET_PRODUCER_CONNECTION_LIST, GET_CONSUME_STATS and GET_BROKER_CONSUME_STATS.
+ * GET_PRODUCER_CONNECTION_LIST, GET_ALL_PRODUCER_INFO, GET_CONSUME_STATS and
+ * GET_BROKER_CONSUME_STATS.
  * Worker threads: they persist files or walk every queue of every group.
  */
 #include "broker/broker.h"
@@ -146,6 +147,20 @@ handle_producer_connections(rj_request_t *req, const rj_command_t *cmd, void *ar
     } else {
         rc = rj_broker_reply_json(req, cmd, &w);
     }
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
+/* GET_ALL_PRODUCER_INFO: every producer channel of every group (ProducerTableInfo). */
+static int
+handle_all_producer_info(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_producer_manager_write_all(b->producers, &w);
+    int rc = rj_broker_reply_json(req, cmd, &w);
     rj_buf_cleanup(&body);
     return rc;
 }
@@ -387,6 +402,7 @@ static const rj_broker_handler_t handlers[] = {
     {RJ_REQ_GET_ALL_SUBSCRIPTIONGROUP_CONFIG, RJ_DISPATCH_WORKER, handle_get_all_groups},
     {RJ_REQ_GET_CONSUMER_CONNECTION_LIST, RJ_DISPATCH_WORKER, handle_consumer_connections},
     {RJ_REQ_GET_PRODUCER_CONNECTION_LIST, RJ_DISPATCH_WORKER, handle_producer_connections},
+    {RJ_REQ_GET_ALL_PRODUCER_INFO, RJ_DISPATCH_WORKER, handle_all_producer_info},
     {RJ_REQ_GET_CONSUME_STATS, RJ_DISPATCH_WORKER, handle_consume_stats},
     {RJ_REQ_GET_BROKER_CONSUME_STATS, RJ_DISPATCH_WORKER, handle_broker_consume_stats},
 };

@@ -1,7 +1,8 @@
 /*
  * Offset administration (AdminBrokerProcessor / Broker2Client):
  * GET_ALL_CONSUMER_OFFSET, CLONE_GROUP_OFFSET, INVOKE_BROKER_TO_RESET_OFFSET,
- * QUERY_TOPIC_CONSUME_BY_WHO, QUERY_CONSUME_TIME_SPAN and QUERY_CONSUME_QUEUE.
+ * QUERY_TOPIC_CONSUME_BY_WHO, QUERY_CONSUME_TIME_SPAN, QUERY_CONSUME_QUEUE and
+ * QUERY_CORRECTION_OFFSET.
  * They walk tables or read store times, so they run on a worker.
  */
 #include "broker/broker.h"
@@ -466,6 +467,120 @@ handle_query_consume_queue(rj_request_t *req, const rj_command_t *cmd, void *arg
     return rc;
 }
 
+/* ---- QUERY_CORRECTION_OFFSET -------------------------------------------------------------- */
+
+#define NO_OFFSET INT64_MIN
+
+typedef struct {
+    rj_broker_t *broker;
+    rj_bytes_t topic;
+    rj_bytes_t filter_groups; /* comma-separated groups left out */
+    int64_t *mins;            /* per queue id; NO_OFFSET when none */
+    int32_t nmins;
+    int rc;
+} correction_t;
+
+static bool
+in_list(rj_bytes_t list, rj_bytes_t item)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= list.len; i++) {
+        if (i == list.len || list.data[i] == ',') {
+            if (rj_bytes_eq(rj_bytes(list.data + start, i - start), item)) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    return false;
+}
+
+/* queryMinOffsetInAllGroup: the smallest valid offset of any group per queue. */
+static int
+collect_min_offsets(void *arg, rj_bytes_t topic, rj_bytes_t group, const int64_t *offsets,
+                    int32_t count)
+{
+    correction_t *c = arg;
+    if (!rj_bytes_eq(topic, c->topic) || in_list(c->filter_groups, group)) {
+        return 0;
+    }
+    if (count > c->nmins) {
+        int64_t *m = rj_realloc(c->mins, (size_t)count * sizeof(int64_t));
+        if (m == NULL) {
+            c->rc = RJ_ENOMEM;
+            return 1;
+        }
+        for (int32_t q = c->nmins; q < count; q++) {
+            m[q] = NO_OFFSET;
+        }
+        c->mins = m;
+        c->nmins = count;
+    }
+    for (int32_t q = 0; q < count; q++) {
+        if (offsets[q] == RJ_OFFSET_NONE) {
+            continue;
+        }
+        int64_t min = rj_store_get_min_offset_in_queue(c->broker->store, topic, q);
+        if (offsets[q] >= (min < 0 ? 0 : min) &&
+            (c->mins[q] == NO_OFFSET || offsets[q] < c->mins[q])) {
+            c->mins[q] = offsets[q];
+        }
+    }
+    return 0;
+}
+
+/*
+ * QUERY_CORRECTION_OFFSET: per queue the smallest offset of the topic's
+ * groups (except `filterGroups`), or Long.MAX_VALUE where `compareGroup` is
+ * behind it. 4.9.8 deletes the filtered groups' offsets from its table on
+ * the way (and fails when the compare group has a queue the others lack);
+ * here they are only left out, and such queues are skipped.
+ */
+static int
+handle_query_correction_offset(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_header_reader_t h;
+    rj_header_reader_init(&h, cmd);
+    correction_t c = {.broker = b};
+    c.filter_groups = rj_header_str(&h, "filterGroups", false);
+    rj_bytes_t compare = rj_header_str(&h, "compareGroup", true);
+    c.topic = rj_header_str(&h, "topic", true);
+    if (rj_header_failed(&h)) {
+        return rj_header_reply_error(&h, req);
+    }
+    rj_offset_manager_for_each(b->offsets, collect_min_offsets, &c);
+    if (c.rc != 0) {
+        rj_free(c.mins);
+        return c.rc;
+    }
+    for (int32_t q = 0; q < c.nmins; q++) {
+        int64_t off;
+        if (c.mins[q] != NO_OFFSET &&
+            rj_offset_manager_query(b->offsets, c.topic, compare, q, &off) && c.mins[q] > off) {
+            c.mins[q] = INT64_MAX;
+        }
+    }
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_jw_object_begin(&w);
+    rj_jw_key(&w, "correctionOffsets");
+    rj_jw_object_begin(&w);
+    for (int32_t q = 0; q < c.nmins; q++) {
+        if (c.mins[q] != NO_OFFSET) {
+            rj_jw_key_int_unquoted(&w, q);
+            rj_jw_int(&w, c.mins[q]);
+        }
+    }
+    rj_jw_object_end(&w);
+    rj_jw_object_end(&w);
+    rj_free(c.mins);
+    int rc = rj_broker_reply_json(req, cmd, &w);
+    rj_buf_cleanup(&body);
+    return rc;
+}
+
 static const rj_broker_handler_t handlers[] = {
     {RJ_REQ_GET_ALL_CONSUMER_OFFSET, RJ_DISPATCH_WORKER, handle_get_all_consumer_offset},
     {RJ_REQ_CLONE_GROUP_OFFSET, RJ_DISPATCH_WORKER, handle_clone_group_offset},
@@ -473,6 +588,7 @@ static const rj_broker_handler_t handlers[] = {
     {RJ_REQ_QUERY_TOPIC_CONSUME_BY_WHO, RJ_DISPATCH_WORKER, handle_consume_by_who},
     {RJ_REQ_QUERY_CONSUME_TIME_SPAN, RJ_DISPATCH_WORKER, handle_consume_time_span},
     {RJ_REQ_QUERY_CONSUME_QUEUE, RJ_DISPATCH_WORKER, handle_query_consume_queue},
+    {RJ_REQ_QUERY_CORRECTION_OFFSET, RJ_DISPATCH_WORKER, handle_query_correction_offset},
 };
 
 const rj_broker_processor_t rj_processor_offset_admin = {

@@ -8,6 +8,7 @@
 #include "ramjet/status.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -237,6 +238,47 @@ rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
     rj_jw_object_end(w);
     pthread_mutex_unlock(&m->lock);
     return 0;
+}
+
+void
+rj_producer_manager_write_all(rj_producer_manager_t *m, rj_json_writer_t *w)
+{
+    rj_hashmap_iter_t it;
+    const char *key;
+    size_t key_len;
+    void *value;
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "data");
+    rj_jw_object_begin(w);
+    pthread_mutex_lock(&m->lock);
+    rj_hashmap_iter_init(m->groups, &it);
+    while (rj_hashmap_iter_next(&it, &key, &key_len, &value)) {
+        const group_t *g = value;
+        rj_jw_key_n(w, key, key_len);
+        rj_jw_array_begin(w);
+        for (size_t i = 0; i < g->n; i++) {
+            const channel_t *c = &g->channels[i];
+            const char *lang = rj_language_code_name(c->language);
+            char remote[96];
+            snprintf(remote, sizeof(remote), "/%s", rj_connection_remote_addr(c->conn));
+            rj_jw_object_begin(w);
+            rj_jw_key(w, "clientId");
+            rj_jw_string(w, c->client_id);
+            rj_jw_key(w, "language");
+            rj_jw_string(w, lang ? lang : "OTHER");
+            rj_jw_key(w, "lastUpdateTimestamp");
+            rj_jw_int(w, c->last_update_ms);
+            rj_jw_key(w, "remoteIP");
+            rj_jw_string(w, remote);
+            rj_jw_key(w, "version");
+            rj_jw_int(w, c->version);
+            rj_jw_object_end(w);
+        }
+        rj_jw_array_end(w);
+    }
+    pthread_mutex_unlock(&m->lock);
+    rj_jw_object_end(w);
+    rj_jw_object_end(w);
 }
 
 rj_connection_t *

@@ -43,6 +43,12 @@ int rj_producer_manager_scan_idle(rj_producer_manager_t *m, int64_t now_ms, int6
 int rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
                                          rj_json_writer_t *w);
 
+/*
+ * Writes ProducerTableInfo `{"data":{"<group>":[ProducerInfo…]}}` for every
+ * group (GET_ALL_PRODUCER_INFO); remoteIP is "/ip:port" as Java prints it.
+ */
+void rj_producer_manager_write_all(rj_producer_manager_t *m, rj_json_writer_t *w);
+
 /* A live connection of `group` (retained), or NULL. For broker → producer requests. */
 rj_connection_t *rj_producer_manager_any_channel(rj_producer_manager_t *m, rj_bytes_t group);
 

@@ -10,6 +10,7 @@
 
 #include "common/alloc.h"
 #include "common/clock.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "ramjet/status.h"
 #include "support/wait.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static it_cluster_t cluster;
@@ -421,6 +423,167 @@ test_groups_connections_offsets_and_forwarding(void **state)
     rj_raw_client_close(admin);
 }
 
+/* Commits `offset` for group/topic/queue with UPDATE_CONSUMER_OFFSET. */
+static void
+commit(rj_raw_client_t *c, const char *group, const char *topic, int qid, int64_t offset)
+{
+    char ext[300];
+    snprintf(ext, sizeof(ext),
+             "{\"consumerGroup\":\"%s\",\"topic\":\"%s\",\"queueId\":\"%d\",\"commitOffset\":"
+             "\"%lld\"}",
+             group, topic, qid, (long long)offset);
+    rj_raw_reply_t r;
+    it_call(c, 15, IT_VERSION_JAVA, ext, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+}
+
+static void
+create_topic(rj_raw_client_t *c, const char *topic)
+{
+    char ext[400];
+    snprintf(ext, sizeof(ext),
+             "{\"topic\":\"%s\",\"defaultTopic\":\"TBW102\",\"readQueueNums\":\"4\","
+             "\"writeQueueNums\":\"4\",\"perm\":\"6\",\"topicFilterType\":\"SINGLE_TAG\","
+             "\"order\":\"false\"}",
+             topic);
+    rj_raw_reply_t r;
+    it_call(c, 17, IT_VERSION_JAVA, ext, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+}
+
+static void
+test_small_admin_codes(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    /* (TBW102 lost its INHERIT when auto-creation was switched off above, as in RocketMQ.) */
+    create_topic(c, "TopicCorr");
+    create_topic(c, "TopicGone");
+    for (int i = 0; i < 4; i++) {
+        it_send_message(c, "TopicCorr", i % 2, "TAGS\001x", "m", 1, &r);
+        if (r.code != 0) {
+            fail_msg("send: %d %s", r.code, r.remark);
+        }
+        rj_raw_reply_cleanup(&r);
+    }
+    wait_max_offset(c, "TopicCorr", 1, 2);
+
+    /* QUERY_CORRECTION_OFFSET: smallest offset of all groups per queue. */
+    commit(c, "corr_a", "TopicCorr", 0, 2);
+    commit(c, "corr_a", "TopicCorr", 1, 1);
+    commit(c, "corr_b", "TopicCorr", 0, 1);
+    commit(c, "corr_b", "TopicCorr", 1, 2);
+    it_call(c, 308, IT_VERSION_JAVA, "{\"topic\":\"TopicCorr\",\"compareGroup\":\"corr_a\"}", NULL,
+            0, &r);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(rj_raw_reply_body_text(&r), "{\"correctionOffsets\":{0:1,1:1}}");
+    rj_raw_reply_cleanup(&r);
+    /* Leaving corr_b out, corr_a is the minimum; a compare group behind it gives Long.MAX. */
+    commit(c, "corr_c", "TopicCorr", 0, 0);
+    it_call(c, 308, IT_VERSION_JAVA,
+            "{\"topic\":\"TopicCorr\",\"compareGroup\":\"corr_c\",\"filterGroups\":"
+            "\"corr_b,corr_c\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(rj_raw_reply_body_text(&r),
+                        "{\"correctionOffsets\":{0:9223372036854775807,1:1}}");
+    rj_raw_reply_cleanup(&r);
+    /* The filtered groups keep their offsets. */
+    it_call(c, 14, IT_VERSION_JAVA,
+            "{\"consumerGroup\":\"corr_b\",\"topic\":\"TopicCorr\",\"queueId\":\"1\"}", NULL, 0,
+            &r);
+    assert_string_equal(rj_raw_reply_ext(&r, "offset"), "2");
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 308, IT_VERSION_JAVA, "{\"topic\":\"TopicCorr\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.remark, "compareGroup"));
+    rj_raw_reply_cleanup(&r);
+
+    /* GET_ALL_PRODUCER_INFO. */
+    const char *hb = "{\"clientID\":\"10.1.1.1@77\",\"consumerDataSet\":[],\"producerDataSet\":"
+                     "[{\"groupName\":\"pinfo_group\"}]}";
+    it_call(c, 34, IT_VERSION_JAVA, NULL, hb, strlen(hb), &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 328, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    json_t *j = body_json(&r);
+    const json_t *list = json_object_get(json_object_get(j, "data"), "pinfo_group");
+    assert_int_equal(json_array_size(list), 1);
+    const json_t *p = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(p, "clientId")), "10.1.1.1@77");
+    assert_string_equal(json_string_value(json_object_get(p, "language")), "JAVA");
+    assert_int_equal(json_integer_value(json_object_get(p, "version")), IT_VERSION_JAVA);
+    assert_true(json_integer_value(json_object_get(p, "lastUpdateTimestamp")) > 1600000000000LL);
+    assert_int_equal(strncmp(json_string_value(json_object_get(p, "remoteIP")), "/127.0.0.1:", 11),
+                     0);
+    json_decref(j);
+    rj_raw_reply_cleanup(&r);
+
+    /* VIEW_BROKER_STATS_DATA: the broker-wide items, keyed by cluster name. */
+    it_call(c, 315, IT_VERSION_JAVA,
+            "{\"statsName\":\"BROKER_PUT_NUMS\",\"statsKey\":\"DefaultCluster\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    j = body_json(&r);
+    const char *items[] = {"statsMinute", "statsHour", "statsDay"};
+    for (int i = 0; i < 3; i++) {
+        const json_t *it = json_object_get(j, items[i]);
+        assert_true(json_is_integer(json_object_get(it, "sum")));
+        assert_true(json_is_number(json_object_get(it, "tps")));
+        assert_true(json_is_number(json_object_get(it, "avgpt")));
+    }
+    json_decref(j);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 315, IT_VERSION_JAVA,
+            "{\"statsName\":\"TOPIC_PUT_NUMS\",\"statsKey\":\"TopicCorr\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 1);
+    assert_string_equal(r.remark, "The stats <TOPIC_PUT_NUMS> <TopicCorr> not exist");
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 315, IT_VERSION_JAVA, "{\"statsName\":\"BROKER_GET_NUMS\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 1);
+    rj_raw_reply_cleanup(&r);
+
+    /*
+     * CLEAN_UNUSED_TOPIC: consume queues of topics missing from the topic table
+     * (here: taken out of topics.json while the broker was down) are deleted.
+     */
+    it_send_message(c, "TopicGone", 0, "TAGS\001x", "m", 1, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    wait_max_offset(c, "TopicGone", 0, 1);
+    rj_raw_client_close(c);
+    int status;
+    assert_int_equal(rj_daemon_stop(cluster.broker, 20000, &status), 0);
+    assert_int_equal(status, 0);
+    char path[1024], cq[1024];
+    snprintf(path, sizeof(path), "%s/store/config/topics.json", rj_daemon_dir(cluster.broker));
+    snprintf(cq, sizeof(cq), "%s/store/consumequeue/TopicGone", rj_daemon_dir(cluster.broker));
+    rj_buf_t text = RJ_BUF_INIT;
+    assert_int_equal(rj_fs_read_file(path, &text), 0);
+    j = rj_json_parse(text.data, text.len, NULL, 0);
+    rj_buf_cleanup(&text);
+    assert_int_equal(json_object_del(json_object_get(j, "topicConfigTable"), "TopicGone"), 0);
+    char *dump = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    assert_int_equal(rj_fs_write_config(path, dump, strlen(dump)), 0);
+    free(dump);
+    assert_int_equal(rj_daemon_restart(cluster.broker), 0);
+    c = it_connect(cluster.broker);
+    assert_int_equal(access(cq, F_OK), 0);
+    assert_int_equal(it_max_offset(c, "TopicGone", 0), 1);
+    it_call(c, 316, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_null(r.remark);
+    rj_raw_reply_cleanup(&r);
+    assert_int_equal(it_max_offset(c, "TopicGone", 0), 0);
+    /* Known topics and the system queues stay. */
+    assert_int_equal(it_max_offset(c, "TopicCorr", 1), 2);
+    rj_raw_client_close(c);
+}
+
 int
 main(void)
 {
@@ -428,6 +591,7 @@ main(void)
         cmocka_unit_test(test_topic_admin),
         cmocka_unit_test(test_broker_config_and_runtime_info),
         cmocka_unit_test(test_groups_connections_offsets_and_forwarding),
+        cmocka_unit_test(test_small_admin_codes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

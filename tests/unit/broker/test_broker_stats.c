@@ -51,11 +51,43 @@ test_totals_across_threads_and_tps(void **state)
     rj_broker_stats_cleanup(&stats);
 }
 
+static void
+test_minute_hour_and_day_snapshots(void **state)
+{
+    (void)state;
+    rj_broker_stats_t s;
+    rj_broker_stats_init(&s);
+    rj_stats_snapshot_t snap[3];
+    rj_broker_stats_snapshots(&s, true, snap);
+    assert_int_equal(snap[0].sum, 0); /* no samples yet */
+    int64_t t = 1000000;
+    /* 2 hours of one sample a second; each second 10 puts and one pull of 4 messages. */
+    for (int i = 0; i < 7200; i++) {
+        rj_broker_stats_sample_at(&s, t + (int64_t)i * 1000);
+        rj_broker_stats_put(&s, 10, 100);
+        rj_broker_stats_get(&s, 4, 40);
+    }
+    rj_broker_stats_snapshots(&s, false, snap);
+    /* Minute: 7 snapshots 10 s apart = 60 s; hour: 7 of 10 min; day: hourly ones at 0 and 1 h. */
+    assert_int_equal(snap[0].sum, 600);
+    assert_true(snap[0].tps > 9.99 && snap[0].tps < 10.01);
+    assert_true(snap[0].avgpt == 0.0); /* puts are not counted as calls */
+    assert_int_equal(snap[1].sum, 36000);
+    assert_int_equal(snap[2].sum, 36000);
+    rj_broker_stats_snapshots(&s, true, snap);
+    assert_int_equal(snap[0].sum, 240);
+    assert_true(snap[0].tps > 3.99 && snap[0].tps < 4.01);
+    assert_true(snap[0].avgpt > 3.99 && snap[0].avgpt < 4.01);
+    assert_int_equal(snap[2].sum, 14400);
+    rj_broker_stats_cleanup(&s);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_totals_across_threads_and_tps),
+        cmocka_unit_test(test_minute_hour_and_day_snapshots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,11 +63,46 @@ test_register_list_and_expire(void **state)
     rj_producer_manager_destroy(m);
 }
 
+static void
+test_producer_table_of_every_group(void **state)
+{
+    (void)state;
+    rj_producer_manager_t *m;
+    rj_connection_t c1, c2;
+    fake_connection_init(&c1, 3001);
+    fake_connection_init(&c2, 3002);
+    assert_int_equal(rj_producer_manager_create(&m), 0);
+    rj_buf_t out = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &out, 0);
+    rj_producer_manager_write_all(m, &w);
+    assert_int_equal(rj_jw_finish(&w), 0);
+    rj_buf_terminate(&out);
+    assert_string_equal((char *)out.data, "{\"data\":{}}");
+    rj_producer_manager_register(m, RJ_BYTES_LIT("pa"), &c1, RJ_BYTES_LIT("p1"), 0, 409, 1234);
+    rj_producer_manager_register(m, RJ_BYTES_LIT("pb"), &c1, RJ_BYTES_LIT("p1"), 0, 409, 1234);
+    rj_producer_manager_register(m, RJ_BYTES_LIT("pb"), &c2, RJ_BYTES_LIT("p2"), 13, 121, 99);
+    rj_buf_reset(&out);
+    rj_jw_init(&w, &out, 0);
+    rj_producer_manager_write_all(m, &w);
+    assert_int_equal(rj_jw_finish(&w), 0);
+    rj_buf_terminate(&out);
+    const char *text = (const char *)out.data;
+    assert_non_null(strstr(text, "\"pa\":[{\"clientId\":\"p1\",\"language\":\"JAVA\","
+                                 "\"lastUpdateTimestamp\":1234,\"remoteIP\":\"/127.0.0.1:3001\","
+                                 "\"version\":409}]"));
+    assert_non_null(strstr(text, "\"remoteIP\":\"/127.0.0.1:3002\""));
+    assert_non_null(strstr(text, "\"language\":\"NODE_JS\""));
+    rj_buf_cleanup(&out);
+    rj_producer_manager_destroy(m);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_register_list_and_expire),
+        cmocka_unit_test(test_producer_table_of_every_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
