@@ -1,0 +1,203 @@
+'use strict';
+
+// One ali-ons push consumer, observed from outside: a test starts one or more
+// of these, reads their stdout while they run, and stops them with a signal
+// or lets them stop by themselves.
+//
+//   node alions_consume.js '<json>' | @<file>
+//
+// Options (defaults in brackets):
+//   namesrv, topic, group         required
+//   expr ["*"]                    tag expression ("TagA || TagB")
+//   broadcast [false]             BROADCASTING instead of CLUSTERING
+//   persistent [false]            broadcasting: keep offsets in a local file
+//                                 ($HOME/.rocketmq_offsets_node/...)
+//   instanceName                  client instance name (ali-ons: pid when
+//                                 clustering, "DEFAULT" when broadcasting)
+//   fromWhere ["CONSUME_FROM_FIRST_OFFSET"]
+//   idProp ["seq"]                property that identifies a message (else its msgId)
+//   expect [0]                    stop after this many distinct ids (0: never) ...
+//   settleMs [0]                  ... and this long after that (to catch duplicates)
+//   stopAfter [0]                 stop (cleanly) after this many deliveries
+//   handlerDelayMs [0]            each delivery takes this long
+//   timeoutMs [30000]             give up: exit 3
+//   logPulls [false]              report every pull that found messages
+//   rebalanceMs [1000], persistMs [1000]  ali-ons timers
+//
+// Output lines ({"ev": ...}):
+//   ready   {clientId}                              consumer started
+//   queues  {topic, queues: [{broker, queueId}]}    owned queues, after every change
+//   start   {topic, broker, queueId, offset}        where a newly owned queue starts
+//   pull    {topic, queueId, requested, nextBeginOffset, msgs: [{queueOffset, tags, id}]}
+//   msg     {id, topic, broker, queueId, queueOffset, commitLogOffset, msgId, tags,
+//            keys, props, flag, sysFlag, reconsumeTimes, bornHost, storeHost,
+//            bornTimestamp, storeTimestamp, bodyLen, bodyHex}   one per delivery
+//   error   {message}                               ali-ons reported an error
+//   closed  {reason, deliveries, distinct}          after consumer.close()
+// SIGTERM closes the consumer cleanly (offsets persisted) and exits 0.
+
+const { Consumer } = require('ali-ons');
+const { clientOptions, stderrLogger, emit, jsonArg } = require('./common');
+
+const o = Object.assign({
+  expr: '*',
+  broadcast: false,
+  persistent: false,
+  fromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+  idProp: 'seq',
+  expect: 0,
+  settleMs: 0,
+  stopAfter: 0,
+  handlerDelayMs: 0,
+  timeoutMs: 30000,
+  logPulls: false,
+  rebalanceMs: 1000,
+  persistMs: 1000,
+}, jsonArg());
+
+const extra = {
+  consumerGroup: o.group,
+  consumeFromWhere: o.fromWhere,
+  isBroadcast: !!o.broadcast,
+  persistent: !!o.persistent,
+  rebalanceInterval: o.rebalanceMs,
+  persistConsumerOffsetInterval: o.persistMs,
+  logger: stderrLogger,
+};
+if (o.instanceName) {
+  extra.instanceName = o.instanceName;
+}
+const consumer = new Consumer(clientOptions(o.namesrv, extra));
+
+let deliveries = 0;
+const seen = new Set();
+let finished = false;
+let settleTimer = null;
+
+function queueList(topic) {
+  const out = [];
+  for (const v of consumer.processQueueTable.values()) {
+    if (v.messageQueue.topic === topic) {
+      out.push({ broker: v.messageQueue.brokerName, queueId: Number(v.messageQueue.queueId) });
+    }
+  }
+  out.sort((a, b) => (a.broker === b.broker ? a.queueId - b.queueId : (a.broker < b.broker ? -1 : 1)));
+  return out;
+}
+
+// Observation hooks on the consumer instance (behaviour unchanged).
+const lastQueues = new Map();
+const origRebalance = consumer.rebalanceByTopic.bind(consumer);
+consumer.rebalanceByTopic = async topic => {
+  await origRebalance(topic);
+  const now = JSON.stringify(queueList(topic));
+  if (lastQueues.get(topic) !== now) {
+    lastQueues.set(topic, now);
+    emit({ ev: 'queues', topic, queues: JSON.parse(now) });
+  }
+};
+const origCompute = consumer.computePullFromWhere.bind(consumer);
+consumer.computePullFromWhere = async mq => {
+  const offset = await origCompute(mq);
+  emit({ ev: 'start', topic: mq.topic, broker: mq.brokerName, queueId: Number(mq.queueId), offset });
+  return offset;
+};
+
+async function finish(reason, code) {
+  if (finished) {
+    return;
+  }
+  finished = true;
+  try {
+    await Promise.race([
+      consumer.close(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('close timed out')), 5000)),
+    ]);
+  } catch (err) {
+    console.error(err);
+    code = code || 4;
+  }
+  emit({ ev: 'closed', reason, deliveries, distinct: seen.size });
+  process.exit(code);
+}
+
+function hexOrNull(b) {
+  return b ? b.toString('hex') : '';
+}
+
+consumer.subscribe(o.topic, o.expr, async (msg, mq) => {
+  if (o.handlerDelayMs > 0) {
+    await new Promise(resolve => setTimeout(resolve, o.handlerDelayMs));
+  }
+  const props = Object.assign({}, msg.properties);
+  const id = props[o.idProp] !== undefined ? props[o.idProp] : msg.msgId;
+  deliveries++;
+  seen.add(id);
+  emit({
+    ev: 'msg',
+    id,
+    topic: msg.topic,
+    broker: mq ? mq.brokerName : null,
+    queueId: Number(msg.queueId),
+    queueOffset: msg.queueOffset,
+    commitLogOffset: msg.commitLogOffset,
+    msgId: msg.msgId,
+    tags: msg.tags === undefined ? null : msg.tags,
+    keys: msg.keys === undefined ? null : msg.keys,
+    props,
+    flag: msg.flag,
+    sysFlag: msg.sysFlag,
+    reconsumeTimes: msg.reconsumeTimes,
+    bornHost: msg.bornHost,
+    storeHost: msg.storeHost,
+    bornTimestamp: msg.bornTimestamp,
+    storeTimestamp: msg.storeTimestamp,
+    bodyLen: msg.body ? msg.body.length : 0,
+    bodyHex: hexOrNull(msg.body),
+  });
+  if (o.stopAfter > 0 && deliveries >= o.stopAfter) {
+    setImmediate(() => finish('stopAfter', 0));
+  }
+  if (o.expect > 0 && seen.size >= o.expect && !settleTimer) {
+    settleTimer = setTimeout(() => finish('expect', 0), o.settleMs);
+  }
+});
+
+if (o.logPulls) {
+  const client = consumer._mqClient;
+  const origPull = client.pullMessage.bind(client);
+  client.pullMessage = async (addr, header, timeout) => {
+    const requested = header.queueOffset;
+    const r = await origPull(addr, header, timeout);
+    if (r.msgFoundList && r.msgFoundList.length) {
+      emit({
+        ev: 'pull',
+        topic: header.topic,
+        queueId: Number(header.queueId),
+        requested,
+        nextBeginOffset: r.nextBeginOffset,
+        msgs: r.msgFoundList.map(m => ({
+          queueOffset: m.queueOffset,
+          tags: m.tags === undefined ? null : m.tags,
+          id: m.properties[o.idProp] !== undefined ? m.properties[o.idProp] : m.msgId,
+        })),
+      });
+    }
+    return r;
+  };
+}
+
+consumer.on('error', err => {
+  emit({ ev: 'error', message: String(err && err.message) });
+  console.error(err);
+});
+
+process.on('SIGTERM', () => finish('signal', 0));
+setTimeout(() => finish('timeout', 3), o.timeoutMs);
+
+consumer.ready().then(() => {
+  emit({ ev: 'ready', clientId: consumer._mqClient.clientId });
+}, err => {
+  emit({ ev: 'error', message: String(err && err.message) });
+  finish('failed', 1);
+});
