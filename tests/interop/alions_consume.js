@@ -27,6 +27,7 @@
 // Output lines ({"ev": ...}):
 //   ready   {clientId}                              consumer started
 //   queues  {topic, queues: [{broker, queueId}]}    owned queues, after every change
+//   rebalance {topic, n}                            a rebalance of the subscribed topic ended
 //   start   {topic, broker, queueId, offset}        where a newly owned queue starts
 //   pull    {topic, queueId, requested, nextBeginOffset, msgs: [{queueOffset, tags, id}]}
 //   msg     {id, topic, broker, queueId, queueOffset, commitLogOffset, msgId, tags,
@@ -87,6 +88,7 @@ function queueList(topic) {
 
 // Observation hooks on the consumer instance (behaviour unchanged).
 const lastQueues = new Map();
+let rebalances = 0;
 const origRebalance = consumer.rebalanceByTopic.bind(consumer);
 consumer.rebalanceByTopic = async topic => {
   await origRebalance(topic);
@@ -94,6 +96,9 @@ consumer.rebalanceByTopic = async topic => {
   if (lastQueues.get(topic) !== now) {
     lastQueues.set(topic, now);
     emit({ ev: 'queues', topic, queues: JSON.parse(now) });
+  }
+  if (topic === o.topic) {
+    emit({ ev: 'rebalance', topic, n: ++rebalances });
   }
 };
 const origCompute = consumer.computePullFromWhere.bind(consumer);

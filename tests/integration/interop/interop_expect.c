@@ -185,13 +185,17 @@ keys_joined(const json_t *m)
 }
 
 void
-it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs)
+it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs, size_t from)
 {
+    json_t *batch = json_array();
+    for (size_t k = from; k < json_array_size(msgs); k++) {
+        json_array_append(batch, json_array_get(msgs, k));
+    }
     json_t *arg =
-        json_pack("{s:s, s:s, s:O}", "namesrv", namesrv, "group", group, "messages", msgs);
+        json_pack("{s:s, s:s, s:o}", "namesrv", namesrv, "group", group, "messages", batch);
     json_t *events = it_node_run_json("alions_send", "alions_send.js", arg, 30000);
     json_t *sent = it_events_select(events, "sent", NULL);
-    assert_int_equal(json_array_size(sent), json_array_size(msgs));
+    assert_int_equal(json_array_size(sent), json_array_size(msgs) - from);
     size_t i;
     json_t *s;
     json_array_foreach(sent, i, s)
@@ -203,7 +207,7 @@ it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs)
                                  "queueId", json_object_get(s, "queueId"), "queueOffset",
                                  json_object_get(s, "queueOffset"));
         assert_non_null(info);
-        json_object_set_new(json_array_get(msgs, i), "sent", info);
+        json_object_set_new(json_array_get(msgs, from + i), "sent", info);
     }
     json_decref(sent);
     json_decref(events);
@@ -211,7 +215,7 @@ it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs)
 }
 
 void
-it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs)
+it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs, size_t from)
 {
     rj_producer_t *p;
     rj_message_t *msg;
@@ -223,6 +227,9 @@ it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs)
     json_t *m;
     json_array_foreach(msgs, i, m)
     {
+        if (i < from) {
+            continue;
+        }
         size_t len;
         uint8_t *body = it_hex_decode(str_of(m, "bodyHex"), &len);
         char *keys = keys_joined(m);

@@ -40,11 +40,14 @@ json_t *it_msg_add(json_t *msgs, const char *topic, const char *tags, const char
                    int32_t flag, const void *body, size_t len);
 void it_msg_set_prop(json_t *m, const char *key, const char *value);
 
-/* Sends `msgs` with ali-ons (alions_send.js, producer group `group`); fills in "sent". */
-void it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs);
+/*
+ * Sends msgs[from..] with ali-ons (alions_send.js, producer group `group`),
+ * one by one; fills in their "sent".
+ */
+void it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs, size_t from);
 
-/* Sends `msgs` with the C producer (sync sends, one by one); fills in "sent". */
-void it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs);
+/* Sends msgs[from..] with the C producer (sync sends, one by one); fills in "sent". */
+void it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs, size_t from);
 
 /*
  * Checks one "msg" event of alions_consume.js against the message it

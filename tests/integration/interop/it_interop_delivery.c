@@ -204,7 +204,7 @@ test_roundtrip_exactly_once_unchanged(void **state)
     it_interop_create_topic(&cluster, topic, 4);
     json_t *msgs = roundtrip_messages(topic);
     size_t n = json_array_size(msgs);
-    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_rt_pg", msgs);
+    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_rt_pg", msgs, 0);
 
     /* Settle 1.5 s after the last new message: a duplicate would show up then. */
     json_t *opts = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "namesrv",
@@ -254,7 +254,7 @@ test_tag_filter_only_subscribed_tags(void **state)
         it_msg_add(msgs, topic, tag, NULL, 0, body, strlen(body));
         wanted += strcmp(tag, "TagA") == 0 || strcmp(tag, "TagB") == 0;
     }
-    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_tag_pg", msgs);
+    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_tag_pg", msgs, 0);
 
     json_t *opts =
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:b}", "namesrv", it_interop_namesrv(&cluster),
