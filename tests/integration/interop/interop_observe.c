@@ -117,6 +117,23 @@ it_wait_partition(it_node_t **nodes, size_t count, const char *topic, size_t tot
 }
 
 static bool
+enough_deliveries(void *arg)
+{
+    watch_t *w = arg;
+    return it_events_count(it_node_events(w->nodes[0]), "msg") >= w->total;
+}
+
+void
+it_wait_deliveries(it_node_t *n, size_t count, int timeout_ms)
+{
+    watch_t w = {.nodes = &n, .count = 1, .total = count};
+    if (!rj_wait_until(enough_deliveries, &w, timeout_ms)) {
+        it_node_dump(n);
+        fail_msg("consumer made fewer than %zu deliveries within %d ms", count, timeout_ms);
+    }
+}
+
+static bool
 all_delivered(void *arg)
 {
     watch_t *w = arg;

@@ -32,6 +32,9 @@ void it_wait_owned(it_node_t *n, const char *topic, size_t count, int timeout_ms
 void it_wait_partition(it_node_t **nodes, size_t count, const char *topic, size_t total,
                        int timeout_ms);
 
+/* Waits until the consumer made at least `count` deliveries. */
+void it_wait_deliveries(it_node_t *n, size_t count, int timeout_ms);
+
 /* Waits until every message seq in [from, to) was delivered by at least one of the consumers. */
 void it_wait_delivered(it_node_t **nodes, size_t count, size_t from, size_t to, int timeout_ms);
 
