@@ -202,10 +202,10 @@ it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs, size_t
     {
         assert_int_equal(rj_json_get_int(s, "i", -999999), (json_int_t)i);
         assert_string_equal(str_of(s, "status"), "SEND_OK");
-        json_t *info = json_pack("{s:s, s:s, s:s, s:O, s:O}", "msgId", str_of(s, "msgId"),
-                                 "offsetMsgId", str_of(s, "msgId"), "broker", str_of(s, "broker"),
-                                 "queueId", json_object_get(s, "queueId"), "queueOffset",
-                                 json_object_get(s, "queueOffset"));
+        json_t *info = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O}", "by", "alions", "msgId",
+                                 str_of(s, "msgId"), "offsetMsgId", str_of(s, "msgId"), "broker",
+                                 str_of(s, "broker"), "queueId", json_object_get(s, "queueId"),
+                                 "queueOffset", json_object_get(s, "queueOffset"));
         assert_non_null(info);
         json_object_set_new(json_array_get(msgs, from + i), "sent", info);
     }
@@ -214,58 +214,152 @@ it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs, size_t
     json_decref(arg);
 }
 
-void
-it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs, size_t from)
+/* The C client's message for spec m (destroy it with rj_message_destroy). */
+static rj_message_t *
+c_message(const json_t *m)
+{
+    rj_message_t *msg;
+    size_t len;
+    uint8_t *body = it_hex_decode(str_of(m, "bodyHex"), &len);
+    char *keys = keys_joined(m);
+
+    assert_int_equal(rj_message_create(str_of(m, "topic"), &msg), RJ_OK);
+    assert_int_equal(rj_message_set_body(msg, body, len), RJ_OK);
+    assert_int_equal(rj_message_set_tags(msg, str_of(m, "tags")), RJ_OK);
+    if (keys[0] != '\0') {
+        assert_int_equal(rj_message_set_keys(msg, keys), RJ_OK);
+    }
+    assert_int_equal(rj_message_set_flag(msg, (int32_t)rj_json_get_int(m, "flag", 0)), RJ_OK);
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(m, "props"), k, v)
+    {
+        assert_int_equal(rj_message_set_property(msg, k, json_string_value(v)), RJ_OK);
+    }
+    free(keys);
+    free(body);
+    return msg;
+}
+
+static rj_producer_t *
+c_producer_start(const char *namesrv, const char *group)
 {
     rj_producer_t *p;
-    rj_message_t *msg;
-
     assert_int_equal(rj_producer_create(group, &p), RJ_OK);
     assert_int_equal(rj_producer_set_namesrv_addr(p, namesrv), RJ_OK);
     assert_int_equal(rj_producer_start(p), RJ_OK);
-    size_t i;
-    json_t *m;
-    json_array_foreach(msgs, i, m)
-    {
-        if (i < from) {
-            continue;
-        }
-        size_t len;
-        uint8_t *body = it_hex_decode(str_of(m, "bodyHex"), &len);
-        char *keys = keys_joined(m);
-        assert_int_equal(rj_message_create(str_of(m, "topic"), &msg), RJ_OK);
-        assert_int_equal(rj_message_set_body(msg, body, len), RJ_OK);
-        assert_int_equal(rj_message_set_tags(msg, str_of(m, "tags")), RJ_OK);
-        if (keys[0] != '\0') {
-            assert_int_equal(rj_message_set_keys(msg, keys), RJ_OK);
-        }
-        assert_int_equal(rj_message_set_flag(msg, (int32_t)rj_json_get_int(m, "flag", -999999)),
-                         RJ_OK);
-        const char *k;
-        json_t *v;
-        json_object_foreach(json_object_get(m, "props"), k, v)
-        {
-            assert_int_equal(rj_message_set_property(msg, k, json_string_value(v)), RJ_OK);
-        }
+    return p;
+}
+
+static void
+set_sent_c(json_t *m, const char *msg_id, const char *offset_msg_id, const rj_send_result_t *r,
+           int64_t queue_offset)
+{
+    json_t *info =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:I}", "by", "c", "msgId", msg_id, "offsetMsgId",
+                  offset_msg_id, "broker", rj_send_result_broker_name(r), "queueId",
+                  (int)rj_send_result_queue_id(r), "queueOffset", (json_int_t)queue_offset);
+    assert_non_null(info);
+    json_object_set_new(m, "sent", info);
+}
+
+void
+it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs, size_t from)
+{
+    rj_producer_t *p = c_producer_start(namesrv, group);
+    for (size_t i = from; i < json_array_size(msgs); i++) {
+        json_t *m = json_array_get(msgs, i);
+        rj_message_t *msg = c_message(m);
         rj_send_result_t *r;
-        int rc = rj_producer_send(p, msg, &r);
-        if (rc != RJ_OK) {
+        if (rj_producer_send(p, msg, &r) != RJ_OK) {
             fail_msg("C send %zu: %s", i, rj_last_error());
         }
         assert_int_equal(rj_send_result_status(r), RJ_SEND_OK);
-        json_t *info =
-            json_pack("{s:s, s:s, s:s, s:i, s:I}", "msgId", rj_send_result_msg_id(r), "offsetMsgId",
-                      rj_send_result_offset_msg_id(r), "broker", rj_send_result_broker_name(r),
-                      "queueId", (int)rj_send_result_queue_id(r), "queueOffset",
-                      (json_int_t)rj_send_result_queue_offset(r));
-        assert_non_null(info);
-        json_object_set_new(m, "sent", info);
+        set_sent_c(m, rj_send_result_msg_id(r), rj_send_result_offset_msg_id(r), r,
+                   rj_send_result_queue_offset(r));
         rj_send_result_destroy(r);
         rj_message_destroy(msg);
-        free(keys);
-        free(body);
     }
     rj_producer_destroy(p);
+}
+
+/* Item k of a comma-joined list, copied into buf. */
+static void
+list_item(const char *list, size_t k, char *buf, size_t size)
+{
+    const char *p = list;
+    for (size_t i = 0; i < k; i++) {
+        p = strchr(p, ',');
+        assert_non_null(p);
+        p++;
+    }
+    const char *end = strchr(p, ',');
+    size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+    assert_true(len < size);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+}
+
+void
+it_msgs_send_c_batch(const char *namesrv, const char *group, json_t *msgs, size_t from)
+{
+    size_t n = json_array_size(msgs) - from;
+    rj_message_t **batch = calloc(n, sizeof(*batch));
+    assert_non_null(batch);
+    for (size_t k = 0; k < n; k++) {
+        batch[k] = c_message(json_array_get(msgs, from + k));
+    }
+    rj_producer_t *p = c_producer_start(namesrv, group);
+    rj_send_result_t *r;
+    if (rj_producer_send_batch(p, (const rj_message_t *const *)batch, n, &r) != RJ_OK) {
+        fail_msg("C batch send: %s", rj_last_error());
+    }
+    assert_int_equal(rj_send_result_status(r), RJ_SEND_OK);
+    for (size_t k = 0; k < n; k++) {
+        char id[128], offset_id[128];
+        list_item(rj_send_result_msg_id(r), k, id, sizeof(id));
+        list_item(rj_send_result_offset_msg_id(r), k, offset_id, sizeof(offset_id));
+        set_sent_c(json_array_get(msgs, from + k), id, offset_id, r,
+                   rj_send_result_queue_offset(r) + (int64_t)k);
+        rj_message_destroy(batch[k]);
+    }
+    rj_send_result_destroy(r);
+    rj_producer_destroy(p);
+    free(batch);
+}
+
+void
+it_add_rich_messages(json_t *msgs, const char *topic)
+{
+    static const char *const tags[] = {"TagA", "TagB", "TagC"};
+    char body[256], keys[128], n[16];
+
+    for (int i = 0; i < 8; i++) {
+        snprintf(body, sizeof(body), "héllo wörld #%d ✓ 東京 🚀 Ελληνικά", i);
+        snprintf(keys, sizeof(keys), "k-%d ключ-%d", i, i);
+        json_t *m = it_msg_add(msgs, topic, tags[i % 3], keys, i * 7 - 3, body, strlen(body));
+        snprintf(n, sizeof(n), "%d", i);
+        it_msg_set_prop(m, "n", n);
+        it_msg_set_prop(m, "städte", "Zürich ✓ 東京 🚀");
+        it_msg_set_prop(m, "quoted", "he said \"hi\" \\ C:\\path\ttab / {json} </end>");
+    }
+    size_t len;
+    char *words = it_body_words(8, 12000, &len); /* compressible text, compressed */
+    it_msg_add(msgs, topic, "TagA", "big-words", 8, words, len);
+    free(words);
+    uint8_t *rnd = it_body_random(9, 6000); /* incompressible, still sent compressed */
+    it_msg_add(msgs, topic, "TagB", "big-random", 9, rnd, 6000);
+    free(rnd);
+    char *edge = it_body_words(10, IT_COMPRESS_THRESHOLD + 64, &len);
+    it_msg_add(msgs, topic, "TagC", "edge-below", 10, edge, IT_COMPRESS_THRESHOLD - 1);
+    it_msg_add(msgs, topic, "TagA", "edge-at", 11, edge, IT_COMPRESS_THRESHOLD);
+    free(edge);
+    uint8_t bin[512];
+    for (size_t i = 0; i < sizeof(bin); i++) {
+        bin[i] = (uint8_t)i; /* every byte value, NULs included */
+    }
+    it_msg_add(msgs, topic, "TagB", "binary", INT32_MIN, bin, sizeof(bin));
+    it_msg_add(msgs, topic, "TagC", "one-byte", INT32_MAX, "x", 1);
 }
 
 size_t
@@ -280,10 +374,11 @@ it_seq_of(const char *id, size_t n)
 }
 
 static bool
-allowed_extra(const char *key, const json_t *value, const json_t *m, bool c_producer)
+allowed_extra(const char *key, const json_t *value, const json_t *m)
 {
     const char *v = json_string_value(value);
     const json_t *sent = json_object_get(m, "sent");
+    bool c_producer = strcmp(str_of(sent, "by"), "c") == 0;
     if (v == NULL) {
         return false;
     }
@@ -303,7 +398,7 @@ allowed_extra(const char *key, const json_t *value, const json_t *m, bool c_prod
 }
 
 size_t
-it_check_alions_delivery(const json_t *ev, const json_t *msgs, bool c_producer)
+it_check_delivery(const json_t *ev, const json_t *msgs)
 {
     size_t seq = it_seq_of(str_of(ev, "id"), json_array_size(msgs));
     const json_t *m = json_array_get(msgs, seq);
@@ -340,7 +435,7 @@ it_check_alions_delivery(const json_t *ev, const json_t *msgs, bool c_producer)
         if (json_object_get(want, k) != NULL || strcmp(k, "TAGS") == 0 || strcmp(k, "KEYS") == 0) {
             continue;
         }
-        if (!allowed_extra(k, v, m, c_producer)) {
+        if (!allowed_extra(k, v, m)) {
             char *dump = json_dumps(props, JSON_COMPACT);
             fail_msg("seq %zu: unexpected property \"%s\" in %s", seq, k, dump);
         }
@@ -348,6 +443,10 @@ it_check_alions_delivery(const json_t *ev, const json_t *msgs, bool c_producer)
 
     /* ali-ons' msgId is the offset message id: store host, port, commit-log offset. */
     assert_string_equal(str_of(ev, "msgId"), str_of(sent, "offsetMsgId"));
+    /* The C consumer also reports the id Java shows: UNIQ_KEY, else the offset id. */
+    if (json_object_get(ev, "javaMsgId") != NULL) {
+        assert_string_equal(str_of(ev, "javaMsgId"), str_of(sent, "msgId"));
+    }
     assert_string_equal(str_of(ev, "broker"), str_of(sent, "broker"));
     assert_int_equal(rj_json_get_int(ev, "queueId", -999999),
                      rj_json_get_int(sent, "queueId", -999999));
@@ -359,7 +458,7 @@ it_check_alions_delivery(const json_t *ev, const json_t *msgs, bool c_producer)
 }
 
 void
-it_count_alions_deliveries(const json_t *events, const json_t *msgs, bool c_producer, int *counts)
+it_count_deliveries(const json_t *events, const json_t *msgs, int *counts)
 {
     size_t n = json_array_size(msgs);
     memset(counts, 0, n * sizeof(*counts));
@@ -368,7 +467,7 @@ it_count_alions_deliveries(const json_t *events, const json_t *msgs, bool c_prod
     json_array_foreach(events, i, e)
     {
         if (strcmp(str_of(e, "ev"), "msg") == 0) {
-            counts[it_check_alions_delivery(e, msgs, c_producer)]++;
+            counts[it_check_delivery(e, msgs)]++;
         }
     }
 }

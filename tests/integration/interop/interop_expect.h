@@ -4,9 +4,10 @@
  * A message is a JSON object in the form tests/interop/alions_send.js reads:
  *   {"topic", "tags", "keys": [..], "props": {k: v}, "flag", "bodyHex"}
  * and, once sent (by ali-ons or by the C producer), "sent":
- *   {"msgId", "offsetMsgId", "broker", "queueId", "queueOffset"}
+ *   {"by", "msgId", "offsetMsgId", "broker", "queueId", "queueOffset"}
  * where msgId is what the producer's send returned (ali-ons: the broker's
- * offset message id; C client: the UNIQ_KEY) and offsetMsgId the broker's id.
+ * offset message id; C client: the UNIQ_KEY), offsetMsgId the broker's id and
+ * "by" the producer ("alions" or "c").
  * Every message carries the user property "seq" = its index in its array, which
  * is how deliveries are matched to what was sent.
  */
@@ -41,6 +42,14 @@ json_t *it_msg_add(json_t *msgs, const char *topic, const char *tags, const char
 void it_msg_set_prop(json_t *m, const char *key, const char *value);
 
 /*
+ * Appends 14 varied messages: UTF-8 bodies and property values (JSON escapes
+ * too), flags from INT32_MIN to INT32_MAX, keys with Cyrillic, a 12 KB text
+ * body, a 6000-byte random body, bodies of threshold-1 and threshold bytes,
+ * a 512-byte body with every byte value, a 1-byte body; tags TagA/TagB/TagC.
+ */
+void it_add_rich_messages(json_t *msgs, const char *topic);
+
+/*
  * Sends msgs[from..] with ali-ons (alions_send.js, producer group `group`),
  * one by one; fills in their "sent".
  */
@@ -49,23 +58,28 @@ void it_msgs_send_alions(const char *namesrv, const char *group, json_t *msgs, s
 /* Sends msgs[from..] with the C producer (sync sends, one by one); fills in "sent". */
 void it_msgs_send_c(const char *namesrv, const char *group, json_t *msgs, size_t from);
 
+/* Sends msgs[from..] (one topic, bodies below the threshold) as one C batch; fills in "sent". */
+void it_msgs_send_c_batch(const char *namesrv, const char *group, json_t *msgs, size_t from);
+
 /*
  * Checks one "msg" event of alions_consume.js against the message it
  * delivered (found by its seq): same topic, body bytes, tags, keys, flag,
- * user properties; only the properties a 4.9.8 broker and ali-ons add besides
- * (CLUSTER, MIN_OFFSET, MAX_OFFSET; UNIQ_KEY and WAIT from the C producer);
- * msgId = the send's offset message id; queue and offset as the send reported;
- * compressed on the wire exactly when the body reached the threshold.
+ * user properties; only the properties a 4.9.8 broker and the consumer add
+ * besides (CLUSTER, MIN_OFFSET, MAX_OFFSET; UNIQ_KEY and WAIT from the C
+ * producer); msgId = the send's offset message id (and "javaMsgId", when the
+ * event has one, = the id the send returned); queue and offset as the send
+ * reported; compressed on the wire exactly when the body reached the
+ * threshold. Events of the C consumer (interop_c_consumer.h) have the same
+ * form.
  * Returns the message's index.
  */
-size_t it_check_alions_delivery(const json_t *ev, const json_t *msgs, bool c_producer);
+size_t it_check_delivery(const json_t *ev, const json_t *msgs);
 
 /*
  * Counts the "msg" events of `events` per message index into counts[0..n)
- * (zeroed first), checking each with it_check_alions_delivery().
+ * (zeroed first), checking each with it_check_delivery().
  */
-void it_count_alions_deliveries(const json_t *events, const json_t *msgs, bool c_producer,
-                                int *counts);
+void it_count_deliveries(const json_t *events, const json_t *msgs, int *counts);
 
 /* Index of a message by its seq property ("id" of an event); fails on a stranger. */
 size_t it_seq_of(const char *id, size_t n);

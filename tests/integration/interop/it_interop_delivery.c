@@ -55,43 +55,6 @@ test_teardown(void **state)
     return 0;
 }
 
-/* The varied messages of the round trip (seq = index). */
-static json_t *
-roundtrip_messages(const char *topic)
-{
-    static const char *const tags[] = {"TagA", "TagB", "TagC"};
-    json_t *msgs = json_array();
-    char body[256], keys[128], n[16];
-
-    for (int i = 0; i < 8; i++) {
-        snprintf(body, sizeof(body), "héllo wörld #%d ✓ 東京 🚀 Ελληνικά", i);
-        snprintf(keys, sizeof(keys), "k-%d ключ-%d", i, i);
-        json_t *m = it_msg_add(msgs, topic, tags[i % 3], keys, i * 7 - 3, body, strlen(body));
-        snprintf(n, sizeof(n), "%d", i);
-        it_msg_set_prop(m, "n", n);
-        it_msg_set_prop(m, "städte", "Zürich ✓ 東京 🚀");
-        it_msg_set_prop(m, "quoted", "he said \"hi\" \\ C:\\path\ttab / {json} </end>");
-    }
-    size_t len;
-    char *words = it_body_words(8, 12000, &len); /* compressible text, compressed */
-    it_msg_add(msgs, topic, "TagA", "big-words", 8, words, len);
-    free(words);
-    uint8_t *rnd = it_body_random(9, 6000); /* incompressible, still sent compressed */
-    it_msg_add(msgs, topic, "TagB", "big-random", 9, rnd, 6000);
-    free(rnd);
-    char *edge = it_body_words(10, IT_COMPRESS_THRESHOLD + 64, &len);
-    it_msg_add(msgs, topic, "TagC", "edge-below", 10, edge, IT_COMPRESS_THRESHOLD - 1);
-    it_msg_add(msgs, topic, "TagA", "edge-at", 11, edge, IT_COMPRESS_THRESHOLD);
-    free(edge);
-    uint8_t bin[512];
-    for (size_t i = 0; i < sizeof(bin); i++) {
-        bin[i] = (uint8_t)i; /* every byte value, NULs included */
-    }
-    it_msg_add(msgs, topic, "TagB", "binary", INT32_MIN, bin, sizeof(bin));
-    it_msg_add(msgs, topic, "TagC", "one-byte", INT32_MAX, "x", 1);
-    return msgs;
-}
-
 /* The record the broker stored for message m, as VIEW_MESSAGE_BY_ID returns it. */
 static void
 check_stored(const json_t *m)
@@ -202,7 +165,8 @@ test_roundtrip_exactly_once_unchanged(void **state)
     (void)state;
     const char *topic = "IxRoundTrip";
     it_interop_create_topic(&cluster, topic, 4);
-    json_t *msgs = roundtrip_messages(topic);
+    json_t *msgs = json_array();
+    it_add_rich_messages(msgs, topic);
     size_t n = json_array_size(msgs);
     it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_rt_pg", msgs, 0);
 
@@ -212,7 +176,7 @@ test_roundtrip_exactly_once_unchanged(void **state)
                              "expect", (int)n, "settleMs", 1500, "timeoutMs", 30000);
     json_t *events = it_node_run_json("consumer", "alions_consume.js", opts, 40000);
     int counts[64];
-    it_count_alions_deliveries(events, msgs, false, counts);
+    it_count_deliveries(events, msgs, counts);
     for (size_t i = 0; i < n; i++) {
         if (counts[i] != 1) {
             fail_msg("message %zu delivered %d times", i, counts[i]);
@@ -262,7 +226,7 @@ test_tag_filter_only_subscribed_tags(void **state)
                   "settleMs", 1500, "logPulls", 1);
     json_t *events = it_node_run_json("consumer", "alions_consume.js", opts, 40000);
     int counts[30];
-    it_count_alions_deliveries(events, msgs, false, counts);
+    it_count_deliveries(events, msgs, counts);
     for (int i = 0; i < 30; i++) {
         const char *tag = tags[i % 5];
         int want = strcmp(tag, "TagA") == 0 || strcmp(tag, "TagB") == 0;

@@ -89,7 +89,7 @@ consumer_opts(const char *topic, const char *group)
 static void
 count_of(it_node_t *c, const json_t *msgs, int *counts)
 {
-    it_count_alions_deliveries(it_node_events(c), msgs, false, counts);
+    it_count_deliveries(it_node_events(c), msgs, counts);
 }
 
 typedef struct {

@@ -94,7 +94,7 @@ per_queue(const json_t *events, const json_t *msgs, int consumed[QUEUES][COUNT])
         if (strcmp(rj_json_get_str(e, "ev", ""), "msg") != 0) {
             continue;
         }
-        it_check_alions_delivery(e, msgs, false);
+        it_check_delivery(e, msgs);
         int64_t q = rj_json_get_int(e, "queueId", -1), off = rj_json_get_int(e, "queueOffset", -1);
         assert_in_range(q, 0, QUEUES - 1);
         assert_in_range(off, 0, COUNT - 1);
@@ -248,8 +248,8 @@ test_broadcasting_restart_resumes_from_local_file(void **state)
     assert_int_equal(it_node_wait(second, 30000), 0);
 
     int c1[24], c2[24];
-    it_count_alions_deliveries(it_node_events(first), msgs, false, c1);
-    it_count_alions_deliveries(it_node_events(second), msgs, false, c2);
+    it_count_deliveries(it_node_events(first), msgs, c1);
+    it_count_deliveries(it_node_events(second), msgs, c2);
     for (int i = 0; i < 24; i++) {
         if (c1[i] != (i < 12) || c2[i] != (i >= 12)) {
             fail_msg("message %d: first run %d, second run %d deliveries", i, c1[i], c2[i]);
