@@ -369,7 +369,12 @@ handle_broker_consume_stats(rj_request_t *req, const rj_command_t *cmd, void *ar
     rj_broker_t *b = arg;
     rj_header_reader_t h;
     rj_header_reader_init(&h, cmd);
+    /* GetConsumeStatsInBrokerHeader.isOrder is a required (primitive) field. */
+    rj_header_str(&h, "isOrder", true);
     bool order = rj_header_bool(&h, "isOrder", false);
+    if (rj_header_failed(&h)) {
+        return rj_header_reply_error(&h, req);
+    }
     /*
      * The group table's lock is held while walking it, so the walk must not
      * call back into the group manager: write_group_stats only touches the

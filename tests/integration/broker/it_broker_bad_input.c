@@ -138,12 +138,195 @@ test_undecodable_frames_close_the_connection(void **state)
     rj_raw_client_close(c);
 }
 
+/* Every request code the broker serves, without any header or body. */
+static const struct {
+    int32_t code;
+    int32_t want;       /* response code */
+    const char *remark; /* part of the remark, NULL: none expected */
+} empty_cases[] = {
+    {10, 1, "the custom field <producerGroup> is null"},
+    {11, 1, "the custom field <consumerGroup> is null"},
+    {12, 1, "is null"},
+    {14, 1, "the custom field <consumerGroup> is null"},
+    {15, 1, "the custom field <consumerGroup> is null"},
+    {17, 1, "is null"},
+    {21, 0, NULL},
+    {25, 0, NULL},
+    {26, 0, NULL},
+    {28, 0, NULL},
+    {29, 1, "the custom field <topic> is null"},
+    {30, 1, "the custom field <topic> is null"},
+    {31, 1, "the custom field <topic> is null"},
+    {32, 1, "the custom field <topic> is null"},
+    {33, 1, "the custom field <offset> is null"},
+    {34, 1, "heartbeat body"},
+    {35, 1, "the custom field <clientID> is null"},
+    {36, 1, "the custom field <offset> is null"},
+    {37, 1, "the custom field <producerGroup> is null"},
+    {38, 1, "the custom field <consumerGroup> is null"},
+    {41, 1, "body"},
+    {42, 1, "body"},
+    {43, 0, NULL},
+    {45, 0, NULL},
+    {46, 1, "CheckClientRequestBody"},
+    {200, 1, NULL},
+    {201, 0, NULL},
+    {202, 1, "the custom field <topic> is null"},
+    {203, 1, "the custom field <consumerGroup> is null"},
+    {204, 1, "the custom field <producerGroup> is null"},
+    {207, 1, "the custom field <groupName> is null"},
+    {208, 1, "the custom field <consumerGroup> is null"},
+    {215, 1, "the custom field <topic> is null"},
+    {222, 1, "is null"},
+    {300, 1, "the custom field <topic> is null"},
+    {303, 1, "the custom field <topic> is null"},
+    {305, 0, NULL},
+    {306, 0, NULL},
+    {307, 1, "the custom field <consumerGroup> is null"},
+    {308, 1, "the custom field <compareGroup> is null"},
+    {309, 1, "the custom field <consumerGroup> is null"},
+    {310, 1, "the custom field <a> is null"},
+    {314, 1, "is null"},
+    {315, 1, "the custom field <statsName> is null"},
+    {316, 0, NULL},
+    {317, 1, "the custom field <isOrder> is null"},
+    {320, 1, "the custom field <a> is null"},
+    {321, 1, "the custom field <topic> is null"},
+    {323, 1, "RMQ_SYS_TRANS_HALF_TOPIC"},
+    {328, 0, NULL},
+    {329, 0, NULL},
+};
+
+/* Every numeric field any request reads, malformed. */
+static const char *const malformed_ext =
+    "{\"topic\":\"T\",\"consumerGroup\":\"g\",\"producerGroup\":\"g\",\"group\":\"g\","
+    "\"groupName\":\"g\",\"clientID\":\"c\",\"clientId\":\"c\",\"key\":\"k\",\"msgId\":\"m\","
+    "\"queueId\":\"q\",\"queueOffset\":\"q\",\"offset\":\"q\",\"maxMsgNums\":\"q\","
+    "\"sysFlag\":\"q\",\"commitOffset\":\"q\",\"suspendTimeoutMillis\":\"q\",\"subVersion\":\"q\","
+    "\"timestamp\":\"q\",\"maxNum\":\"q\",\"beginTimestamp\":\"q\",\"endTimestamp\":\"q\","
+    "\"delayLevel\":\"q\",\"tranStateTableOffset\":\"q\",\"commitLogOffset\":\"q\","
+    "\"commitOrRollback\":\"q\",\"readQueueNums\":\"q\",\"writeQueueNums\":\"q\",\"perm\":\"q\","
+    "\"index\":\"q\",\"count\":\"q\",\"statsName\":\"s\",\"statsKey\":\"k\","
+    "\"compareGroup\":\"g\",\"srcGroup\":\"g\",\"destGroup\":\"g\",\"isForce\":\"q\","
+    "\"a\":\"g\",\"b\":\"T\",\"c\":\"TBW102\",\"d\":\"q\",\"e\":\"q\",\"f\":\"q\",\"g\":\"q\","
+    "\"h\":\"q\"}";
+
+/*
+ * Codes whose headers hold only names: with the names present they succeed
+ * (RocketMQ answers them SUCCESS too for unknown groups and topics).
+ */
+static bool
+names_only(int32_t code)
+{
+    static const int32_t codes[] = {35, 207, 208, 215, 300, 308, 314};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        if (codes[i] == code) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+test_every_code_answers_bad_input(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    for (size_t i = 0; i < sizeof(empty_cases) / sizeof(empty_cases[0]); i++) {
+        rj_raw_reply_t r;
+        it_call(c, empty_cases[i].code, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+        if (r.code != empty_cases[i].want ||
+            (empty_cases[i].remark != NULL &&
+             (r.remark == NULL || strstr(r.remark, empty_cases[i].remark) == NULL))) {
+            fail_msg("code %d without input: answered %d '%s', expected %d '%s'",
+                     empty_cases[i].code, r.code, r.remark ? r.remark : "(null)",
+                     empty_cases[i].want, empty_cases[i].remark ? empty_cases[i].remark : "(any)");
+        }
+        rj_raw_reply_cleanup(&r);
+        /* Malformed numbers: an error naming a field, never a crash or a success. */
+        it_call(c, empty_cases[i].code, IT_VERSION_JAVA, malformed_ext, "garbage", 7, &r);
+        if (empty_cases[i].want != 0 && r.code == 0 && !names_only(empty_cases[i].code)) {
+            fail_msg("code %d with malformed fields succeeded", empty_cases[i].code);
+        }
+        rj_raw_reply_cleanup(&r);
+        /* One-way: never answered, whatever the input. */
+        it_send(c, empty_cases[i].code, IT_VERSION_JAVA, 2, malformed_ext, "garbage", 7);
+    }
+    /* Still serving after all of that: the next answer is this request's. */
+    rj_raw_reply_t r;
+    it_call(c, 30, IT_VERSION_JAVA, "{\"topic\":\"NoTopic\",\"queueId\":\"0\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(rj_raw_reply_ext(&r, "offset"), "0");
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(c);
+}
+
+static void
+test_unknown_topics_and_queue_ids(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    it_send_message(c, "KnownT", 0, "TAGS\001a", "x", 1, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    /* Pull: unknown topic, queue id beyond readQueueNums, negative queue id. */
+    it_pull(c, "bad_cg", "NoSuchTopicX", 0, 0, 32, "*", NULL, &r);
+    assert_int_equal(r.code, 17);
+    assert_non_null(strstr(r.remark, "topic[NoSuchTopicX] not exist"));
+    rj_raw_reply_cleanup(&r);
+    it_pull(c, "bad_cg", "KnownT", 4, 0, 32, "*", NULL, &r);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.remark, "queueId[4] is illegal"));
+    rj_raw_reply_cleanup(&r);
+    it_pull(c, "bad_cg", "KnownT", -1, 0, 32, "*", NULL, &r);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.remark, "queueId[-1] is illegal"));
+    rj_raw_reply_cleanup(&r);
+    /* Send: queue id beyond the topic's queues; reserved and malformed topic names. */
+    it_send_message(c, "KnownT", 9, "TAGS\001a", "x", 1, &r);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.remark, "request queueId[9] is illegal"));
+    rj_raw_reply_cleanup(&r);
+    it_send_message(c, "RMQ_SYS_TRANS_HALF_TOPIC", 0, "TAGS\001a", "x", 1, &r);
+    assert_int_equal(r.code, 16);
+    rj_raw_reply_cleanup(&r);
+    it_send_message(c, "bad topic!", 0, "TAGS\001a", "x", 1, &r);
+    assert_int_equal(r.code, 1);
+    rj_raw_reply_cleanup(&r);
+    /* Offsets of unknown queues are 0 / -1 as RocketMQ answers them. */
+    it_call(c, 31, IT_VERSION_JAVA, "{\"topic\":\"NoSuchTopicX\",\"queueId\":\"3\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 32, IT_VERSION_JAVA, "{\"topic\":\"NoSuchTopicX\",\"queueId\":\"3\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    assert_string_equal(rj_raw_reply_ext(&r, "timestamp"), "-1");
+    rj_raw_reply_cleanup(&r);
+    /* Topic statistics and consume queue of an unknown topic. */
+    it_call(c, 202, IT_VERSION_JAVA, "{\"topic\":\"NoSuchTopicX\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 17);
+    rj_raw_reply_cleanup(&r);
+    /* Properties beyond 32767 bytes. */
+    size_t plen = 40000;
+    char *props = rj_malloc(plen + 1);
+    memcpy(props, "big\001", 4);
+    memset(props + 4, 'p', plen - 4);
+    props[plen] = '\0';
+    it_send_message(c, "KnownT", 0, props, "x", 1, &r);
+    assert_int_equal(r.code, 13);
+    rj_raw_reply_cleanup(&r);
+    rj_free(props);
+    rj_raw_client_close(c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_headers_and_bodies),
         cmocka_unit_test(test_undecodable_frames_close_the_connection),
+        cmocka_unit_test(test_every_code_answers_bad_input),
+        cmocka_unit_test(test_unknown_topics_and_queue_ids),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
