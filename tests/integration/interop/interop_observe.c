@@ -213,3 +213,23 @@ it_start_event(it_node_t *n, const char *topic, const char *broker, int queue_id
     }
     return NULL;
 }
+
+void
+it_assert_no_errors(const json_t *events, const char *group)
+{
+    char tolerated[512];
+    snprintf(tolerated, sizeof(tolerated),
+             "No topic route info in name server for the topic: %%RETRY%%%s\n", group);
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        if (strcmp(rj_json_get_str(e, "ev", ""), "error") != 0) {
+            continue;
+        }
+        const char *msg = rj_json_get_str(e, "message", "");
+        if (strstr(msg, tolerated) == NULL) {
+            fail_msg("ali-ons reported an error: %s", msg);
+        }
+    }
+}

@@ -44,6 +44,15 @@ void it_wait_delivered(it_node_t **nodes, size_t count, size_t from, size_t to, 
  */
 void it_wait_rebalances(it_node_t **nodes, size_t count, int more, int timeout_ms);
 
+/*
+ * Fails the test if the consumer reported an error ("error" events: ali-ons
+ * emits every failed request or unexpected answer). Tolerated: a route lookup
+ * of the group's own %RETRY% topic that found none, which ali-ons can make
+ * before the broker's registration of that topic (created by the group's
+ * first heartbeat) reached the name server; it retries on its next route poll.
+ */
+void it_assert_no_errors(const json_t *events, const char *group);
+
 /* The "start" event of a queue (where the consumer began it; last one), or NULL. */
 const json_t *it_start_event(it_node_t *n, const char *topic, const char *broker, int queue_id);
 

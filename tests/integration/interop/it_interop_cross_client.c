@@ -100,6 +100,7 @@ test_c_producer_to_alions_consumer(void **state)
                   topic, "group", "ix_c2a_cg", "expect", (int)n, "settleMs", 1500);
     json_t *events = it_node_run_json("alions-consumer", "alions_consume.js", opts, 40000);
     int counts[MAX_MSGS];
+    it_assert_no_errors(events, "ix_c2a_cg");
     it_count_deliveries(events, msgs, counts);
     assert_each_once(counts, n, "ali-ons consumer");
     json_decref(events);
@@ -245,6 +246,7 @@ test_c_and_alions_consumers_share_one_group(void **state)
     it_wait_rebalances(&a, 1, 2, 10000);
     assert_int_equal(it_node_stop(a, 10000), 0);
     json_t *ce = it_c_consumer_events(c);
+    it_assert_no_errors(it_node_events(a), group);
     it_count_deliveries(it_node_events(a), msgs, ca);
     it_count_deliveries(ce, msgs, cc);
     for (size_t i = 0; i < 24; i++) {
@@ -309,6 +311,7 @@ test_c_and_alions_broadcasting_each_get_all(void **state)
     assert_false(rj_wait_until(c_has, &w, 1500));
     int ca[16], cc[16];
     json_t *ce = it_c_consumer_events(c);
+    it_assert_no_errors(it_node_events(a), group);
     it_count_deliveries(it_node_events(a), msgs, ca);
     it_count_deliveries(ce, msgs, cc);
     assert_each_once(ca, 16, "ali-ons broadcasting consumer");

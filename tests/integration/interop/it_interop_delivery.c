@@ -14,6 +14,7 @@
 #include "interop_cluster.h"
 #include "interop_expect.h"
 #include "interop_node.h"
+#include "interop_observe.h"
 #include "interop_record.h"
 
 #include "common/crc.h"
@@ -176,6 +177,7 @@ test_roundtrip_exactly_once_unchanged(void **state)
                              "expect", (int)n, "settleMs", 1500, "timeoutMs", 30000);
     json_t *events = it_node_run_json("consumer", "alions_consume.js", opts, 40000);
     int counts[64];
+    it_assert_no_errors(events, "ix_rt_cg");
     it_count_deliveries(events, msgs, counts);
     for (size_t i = 0; i < n; i++) {
         if (counts[i] != 1) {
@@ -226,6 +228,7 @@ test_tag_filter_only_subscribed_tags(void **state)
                   "settleMs", 1500, "logPulls", 1);
     json_t *events = it_node_run_json("consumer", "alions_consume.js", opts, 40000);
     int counts[30];
+    it_assert_no_errors(events, "ix_tag_cg");
     it_count_deliveries(events, msgs, counts);
     for (int i = 0; i < 30; i++) {
         const char *tag = tags[i % 5];

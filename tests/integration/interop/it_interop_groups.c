@@ -176,6 +176,8 @@ test_two_consumers_split_queues(void **state)
     assert_int_equal(it_node_stop(b, 10000), 0);
 
     int ca[48], cb[48];
+    it_assert_no_errors(it_node_events(a), group);
+    it_assert_no_errors(it_node_events(b), group);
     count_of(a, msgs, ca);
     count_of(b, msgs, cb);
     for (size_t i = 0; i < 48; i++) {
@@ -242,6 +244,7 @@ test_two_groups_each_get_everything(void **state)
     for (int i = 0; i < 2; i++) {
         assert_int_equal(it_node_stop(g[i], 10000), 0);
         int counts[20];
+        it_assert_no_errors(it_node_events(g[i]), i == 0 ? "ix_group_one" : "ix_group_two");
         count_of(g[i], msgs, counts);
         for (int s = 0; s < 20; s++) {
             if (counts[s] != 1) {
@@ -311,6 +314,7 @@ test_broadcasting_each_gets_everything(void **state)
             rj_json_get_str(it_events_last(it_node_events(c[i]), "ready", NULL), "clientId", ""));
         assert_int_equal(it_node_stop(c[i], 10000), 0);
         int counts[20];
+        it_assert_no_errors(it_node_events(c[i]), group);
         count_of(c[i], msgs, counts);
         for (int s = 0; s < 20; s++) {
             if (counts[s] != 1) {

@@ -194,6 +194,8 @@ restart_scenario(const char *topic, const char *group, bool kill9)
     it_wait_rebalances(&second, 1, 2, 10000);
     assert_int_equal(it_node_stop(second, 10000), 0);
 
+    it_assert_no_errors(it_node_events(first), group);
+    it_assert_no_errors(it_node_events(second), group);
     int dups = check_resume(topic, first, second, msgs, !kill9);
     print_message("%s: first run consumed %zu, duplicates after the last commit: %d\n", topic,
                   first_got, dups);
@@ -247,6 +249,8 @@ test_broadcasting_restart_resumes_from_local_file(void **state)
     it_node_t *second = it_node_start_json("bc-second", "alions_consume.js", opts, home);
     assert_int_equal(it_node_wait(second, 30000), 0);
 
+    it_assert_no_errors(it_node_events(first), group);
+    it_assert_no_errors(it_node_events(second), group);
     int c1[24], c2[24];
     it_count_deliveries(it_node_events(first), msgs, c1);
     it_count_deliveries(it_node_events(second), msgs, c2);
