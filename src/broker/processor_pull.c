@@ -64,6 +64,9 @@ typedef struct {
     int64_t park_ms;
     rj_subscription_t *sub; /* retained when set */
     rj_sql92_t *sql;        /* SQL92 filter (retained when set); NULL: none */
+    /* filterSupportRetry on a %RETRY% topic: the original topic's filter data, per message. */
+    rj_consumer_filter_manager_t *retry_filters;
+    rj_bytes_t retry_group;
     rj_store_get_result_t res;
     rj_store_view_t stack_views[VIEWS_ON_STACK];
     rj_store_view_t *heap_views;
@@ -129,6 +132,30 @@ match_record(const uint8_t *record, size_t len, void *arg)
         return false;
     }
     return rj_sql92_match_properties(o->sql, rec.properties);
+}
+
+/*
+ * ExpressionForRetryMessageFilter (filterSupportRetry): a message of the
+ * group's retry topic is tested against the filter data the group registered
+ * for the message's original topic (RETRY_TOPIC); without one it passes.
+ */
+static bool
+match_retry_record(const uint8_t *record, size_t len, void *arg)
+{
+    const pull_outcome_t *o = arg;
+    rj_message_record_t rec;
+    rj_bytes_t real;
+    rj_consumer_filter_t cf;
+    if (rj_message_record_decode(record, len, &rec, 0) <= 0) {
+        return false;
+    }
+    if (!rj_message_properties_get(rec.properties, RJ_PROP_RETRY_TOPIC, &real) ||
+        !rj_consumer_filter_manager_lookup(o->retry_filters, real, o->retry_group, &cf)) {
+        return true;
+    }
+    bool match = cf.expression == NULL || rj_sql92_match_properties(cf.expression, rec.properties);
+    rj_sql92_release(cf.expression);
+    return match;
 }
 
 /*
@@ -375,6 +402,12 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
     /* A SQL92 subscription whose data did not compile takes everything, as in RocketMQ. */
     rj_store_filter_t filter = {
         .match_cq = match_cq, .match_record = o->sql != NULL ? match_record : NULL, .arg = o};
+    if (RJ_BROKER_CONFIG_LIVE_GET(&b->config, filter_support_retry) &&
+        rj_bytes_starts_with(h->topic, RJ_TOPIC_RETRY_PREFIX)) {
+        o->retry_filters = b->filters;
+        o->retry_group = h->group;
+        filter.match_record = match_retry_record;
+    }
     int rc = rj_store_get_message(b->store, h->topic, h->queue_id, h->queue_offset, h->max_msg_nums,
                                   &filter, &o->res);
     if (rc != 0) {

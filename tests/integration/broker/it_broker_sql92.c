@@ -341,6 +341,38 @@ test_long_poll_wakes_only_for_matching_messages(void **state)
 }
 
 static void
+test_filter_support_retry(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    set_config(c, "enablePropertyFilter=true\n");
+    heartbeat(c, "sqlretry", "a >= 9", 100);
+    /* Two messages in the group's retry topic, from TopicSql, one matching its filter. */
+    rj_raw_reply_t r;
+    it_send_message(c, "%RETRY%sqlretry", 0, "RETRY_TOPIC\001TopicSql\002a\0015", "r5", 2, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_send_message(c, "%RETRY%sqlretry", 0, "RETRY_TOPIC\001TopicSql\002a\0019", "r9", 2, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    it_wait_max_offset(c, "%RETRY%sqlretry", 0, 2);
+    char vals[64];
+    /* Off (4.9.8's default): the retry topic's "*" takes both. */
+    it_pull(c, "sqlretry", "%RETRY%sqlretry", 0, 0, 32, "*", NULL, &r);
+    values_of(&r, vals, sizeof(vals));
+    assert_string_equal(vals, "5,9");
+    rj_raw_reply_cleanup(&r);
+    /* On: the filter of the original topic applies. */
+    set_config(c, "filterSupportRetry=true\n");
+    it_pull(c, "sqlretry", "%RETRY%sqlretry", 0, 0, 32, "*", NULL, &r);
+    values_of(&r, vals, sizeof(vals));
+    assert_string_equal(vals, "9");
+    rj_raw_reply_cleanup(&r);
+    set_config(c, "filterSupportRetry=false\n");
+    rj_raw_client_close(c);
+}
+
+static void
 test_filter_data_is_persisted(void **state)
 {
     (void)state;
@@ -385,6 +417,7 @@ main(void)
         cmocka_unit_test(test_check_client_config),
         cmocka_unit_test(test_heartbeat_registers_filter_data),
         cmocka_unit_test(test_long_poll_wakes_only_for_matching_messages),
+        cmocka_unit_test(test_filter_support_retry),
         cmocka_unit_test(test_filter_data_is_persisted),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
