@@ -610,10 +610,9 @@ test_session_replay_matches_rocketmq(void **state)
     session_t s;
     memset(&s, 0, sizeof(s));
     /* Checks every 500 ms so the transaction part sees CHECK_TRANSACTION_STATE. */
-    assert_int_equal(it_broker_start(cluster.ns,
-                                     "transactionCheckInterval=500\ntransactionTimeOut=0\n",
-                                     &s.broker),
-                     0);
+    assert_int_equal(
+        it_broker_start(NULL, "transactionCheckInterval=500\ntransactionTimeOut=0\n", &s.broker),
+        0);
     s.setup = it_connect(s.broker);
     rj_raw_reply_t r;
 
