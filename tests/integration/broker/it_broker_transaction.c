@@ -546,6 +546,30 @@ test_check_max_discards_and_resume_brings_back(void **state)
     rj_raw_client_close(p);
 }
 
+static void
+test_slave_refuses_end_transaction(void **state)
+{
+    (void)state;
+    rj_daemon_t *slave;
+    assert_int_equal(it_broker_start(NULL, "brokerRole=SLAVE\nbrokerId=1\n", &slave), 0);
+    rj_raw_client_t *c = it_connect(slave);
+    rj_raw_reply_t r;
+    end_transaction(c, false, "pg", 0, 0, 8, false, "U", &r);
+    assert_int_equal(r.code, 11); /* SLAVE_NOT_AVAILABLE */
+    assert_null(r.remark);
+    rj_raw_reply_cleanup(&r);
+    /* A slave stores nothing, half messages included. */
+    it_send_message_ex(c, "pg", "TopicTxSlave", 0, 4, "TRAN_MSG\001true\002PGROUP\001pg", "x", 1,
+                       &r);
+    assert_int_not_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(c);
+    int status;
+    assert_int_equal(rj_daemon_stop(slave, 20000, &status), 0);
+    assert_int_equal(status, 0);
+    rj_daemon_destroy(slave);
+}
+
 int
 main(void)
 {
@@ -556,6 +580,7 @@ main(void)
         cmocka_unit_test(test_reject_transaction_message),
         cmocka_unit_test(test_check_asks_producer_like_rocketmq),
         cmocka_unit_test(test_check_max_discards_and_resume_brings_back),
+        cmocka_unit_test(test_slave_refuses_end_transaction),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
