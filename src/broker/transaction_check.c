@@ -350,7 +350,10 @@ check_queue(check_t *c, int32_t qid)
     int64_t start_mono = rj_clock_mono_ms();
     /* Copies appended by this pass are stored after this: the walk stops at them. */
     int64_t start_wall = rj_clock_wall_ms();
-    int64_t reserved_ms = (int64_t)b->store_config.file_reserved_time * 3600 * 1000;
+    /* fileReservedTime may change while running (UPDATE_BROKER_CONFIG writes the store's copy). */
+    int64_t reserved_ms =
+        (int64_t)__atomic_load_n(&rj_store_config(b->store)->file_reserved_time, __ATOMIC_RELAXED) *
+        3600 * 1000;
     for (;;) {
         if (rj_clock_mono_ms() - start_mono > MAX_PROCESS_TIME_MS ||
             atomic_load(&b->shutting_down)) {
