@@ -75,10 +75,10 @@ it_interop_cluster_start(it_interop_cluster_t *c, int brokers)
     }
 }
 
-void
+int
 it_interop_cluster_stop(it_interop_cluster_t *c)
 {
-    int status = 0;
+    int status = 0, result = 0;
     for (int i = 0; i < c->broker_count; i++) {
         if (c->brokers[i] != NULL && rj_daemon_is_running(c->brokers[i])) {
             int rc = rj_daemon_stop(c->brokers[i], 20000, &status);
@@ -86,15 +86,22 @@ it_interop_cluster_stop(it_interop_cluster_t *c)
                 fprintf(stderr, "%s did not exit cleanly (rc %d, status %d)\n", broker_names[i], rc,
                         status);
                 rj_daemon_dump_output(c->brokers[i], stderr, 0);
+                result = -1;
             }
         }
         rj_daemon_destroy(c->brokers[i]);
     }
     if (c->ns != NULL && !rj_daemon_is_external(c->ns) && rj_daemon_is_running(c->ns)) {
-        rj_daemon_stop(c->ns, 10000, &status);
+        int rc = rj_daemon_stop(c->ns, 10000, &status);
+        if (rc != 0 || status != 0) {
+            fprintf(stderr, "mqnamesrv did not exit cleanly (rc %d, status %d)\n", rc, status);
+            rj_daemon_dump_output(c->ns, stderr, 0);
+            result = -1;
+        }
     }
     rj_daemon_destroy(c->ns);
     memset(c, 0, sizeof(*c));
+    return result;
 }
 
 const char *

@@ -23,8 +23,12 @@ typedef struct {
 /* Name server + `brokers` brokers (1 or 2). */
 void it_interop_cluster_start(it_interop_cluster_t *c, int brokers);
 
-/* Stops the daemons (SIGTERM; a broker must exit cleanly) and removes their dirs. */
-void it_interop_cluster_stop(it_interop_cluster_t *c);
+/*
+ * Stops the daemons (SIGTERM) and removes their dirs. Returns 0 when every
+ * daemon exited cleanly (status 0: no crash, no sanitizer report), else -1
+ * after printing the output of those that did not.
+ */
+int it_interop_cluster_stop(it_interop_cluster_t *c);
 
 const char *it_interop_namesrv(const it_interop_cluster_t *c);
 

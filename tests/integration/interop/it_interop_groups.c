@@ -51,8 +51,7 @@ static int
 group_teardown(void **state)
 {
     (void)state;
-    it_interop_cluster_stop(&cluster);
-    return 0;
+    return it_interop_cluster_stop(&cluster);
 }
 
 static int

@@ -50,8 +50,7 @@ static int
 group_teardown(void **state)
 {
     (void)state;
-    it_interop_cluster_stop(&cluster);
-    return 0;
+    return it_interop_cluster_stop(&cluster);
 }
 
 static int
