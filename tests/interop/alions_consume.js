@@ -20,6 +20,9 @@
 //   settleMs [0]                  ... and this long after that (to catch duplicates)
 //   stopAfter [0]                 stop (cleanly) after this many deliveries
 //   handlerDelayMs [0]            each delivery takes this long
+//   retrySeqs [[]]                ids whose first delivery (reconsumeTimes 0) the
+//                                 handler refuses (Consumer.ACTION_RETRY: ali-ons
+//                                 sends it back to the broker for a later retry)
 //   timeoutMs [30000]             give up: exit 3
 //   logPulls [false]              report every pull that found messages
 //   rebalanceMs [1000], persistMs [1000]  ali-ons timers
@@ -32,7 +35,8 @@
 //   pull    {topic, queueId, requested, nextBeginOffset, msgs: [{queueOffset, tags, id}]}
 //   msg     {id, topic, broker, queueId, queueOffset, commitLogOffset, msgId, tags,
 //            keys, props, flag, sysFlag, reconsumeTimes, bornHost, storeHost,
-//            bornTimestamp, storeTimestamp, bodyLen, bodyHex}   one per delivery
+//            bornTimestamp, storeTimestamp, bodyLen, bodyHex, action}   one per delivery
+//            (action "retry" when the handler refused it, else "ok")
 //   error   {message}                               ali-ons reported an error
 //   closed  {reason, deliveries, distinct}          after consumer.close()
 // SIGTERM closes the consumer cleanly (offsets persisted) and exits 0.
@@ -50,6 +54,7 @@ const o = Object.assign({
   settleMs: 0,
   stopAfter: 0,
   handlerDelayMs: 0,
+  retrySeqs: [],
   timeoutMs: 30000,
   logPulls: false,
   rebalanceMs: 1000,
@@ -70,6 +75,7 @@ if (o.instanceName) {
 }
 const consumer = new Consumer(clientOptions(o.namesrv, extra));
 
+const retrySeqs = new Set(o.retrySeqs.map(String));
 let deliveries = 0;
 const seen = new Set();
 let finished = false;
@@ -136,6 +142,7 @@ consumer.subscribe(o.topic, o.expr, async (msg, mq) => {
   }
   const props = Object.assign({}, msg.properties);
   const id = props[o.idProp] !== undefined ? props[o.idProp] : msg.msgId;
+  const action = retrySeqs.has(String(id)) && msg.reconsumeTimes === 0 ? 'retry' : 'ok';
   deliveries++;
   seen.add(id);
   emit({
@@ -159,6 +166,7 @@ consumer.subscribe(o.topic, o.expr, async (msg, mq) => {
     storeTimestamp: msg.storeTimestamp,
     bodyLen: msg.body ? msg.body.length : 0,
     bodyHex: hexOrNull(msg.body),
+    action,
   });
   if (o.stopAfter > 0 && deliveries >= o.stopAfter) {
     setImmediate(() => finish('stopAfter', 0));
@@ -166,6 +174,7 @@ consumer.subscribe(o.topic, o.expr, async (msg, mq) => {
   if (o.expect > 0 && seen.size >= o.expect && !settleTimer) {
     settleTimer = setTimeout(() => finish('expect', 0), o.settleMs);
   }
+  return action === 'retry' ? Consumer.ACTION_RETRY : undefined;
 });
 
 if (o.logPulls) {

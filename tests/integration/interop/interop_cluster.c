@@ -1,7 +1,8 @@
 /*
  * Daemons and admin calls of the interop tests (see interop_cluster.h).
  * Brokers register with the name server every 10 s here (instead of 30 s) so
- * a route change shows up soon; topics are created through the C client's
+ * a route change shows up soon, and every delay level is 1 s so a message a
+ * consumer sends back comes again within seconds; topics are created through the C client's
  * admin API, which sends UPDATE_AND_CREATE_TOPIC to every master.
  */
 #include "interop_cluster.h"
@@ -50,6 +51,7 @@ broker_start(const rj_daemon_t *ns, const char *name, rj_daemon_t **out)
              "mappedFileSizeCommitLog=8388608\n"
              "mappedFileSizeConsumeQueue=120000\n"
              "registerNameServerPeriod=10000\n"
+             "messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s\n"
              "namesrvAddr=%s\n",
              name, rj_daemon_addr(ns));
     static const char *const args[] = {"-c", "{dir}/broker.conf", NULL};

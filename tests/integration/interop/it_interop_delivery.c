@@ -7,6 +7,10 @@
  *    unchanged, with the msgId the send returned; the broker's stored records
  *    (VIEW_MESSAGE_BY_ID by that msgId, QUERY_MESSAGE by key) are v1 records
  *    whose compressed bodies inflate to what was sent;
+ *  - a message the handler refuses (ali-ons sends it back: CONSUMER_SEND_MSG_BACK)
+ *    comes again once, from the group's %RETRY% topic, with body (compressed
+ *    ones too), tags, keys, flag and user properties unchanged, reconsumeTimes
+ *    1, RETRY_TOPIC and ORIGIN_MESSAGE_ID set; the queue moves on past it;
  *  - tag filtering: a "TagA || TagB" subscription gets those and nothing else
  *    — the broker itself filters (pull answers carry no other tag and skip
  *    to the end of the queue), and the committed offsets pass every delivery.
@@ -283,11 +287,129 @@ test_tag_filter_only_subscribed_tags(void **state)
     json_decref(msgs);
 }
 
+/* The second delivery of message m, from the retry topic of `group` (ev: its event). */
+static void
+check_retried(const json_t *ev, const json_t *m, const char *group)
+{
+    const json_t *sent = json_object_get(m, "sent");
+    const char *topic = rj_json_get_str(m, "topic", "");
+    /* ali-ons puts the original topic back (from RETRY_TOPIC) before the handler */
+    assert_string_equal(rj_json_get_str(ev, "topic", ""), topic);
+    assert_string_equal(rj_json_get_str(ev, "bodyHex", ""), rj_json_get_str(m, "bodyHex", "?"));
+    assert_string_equal(rj_json_get_str(ev, "tags", ""), rj_json_get_str(m, "tags", "?"));
+    assert_int_equal(rj_json_get_int(ev, "flag", -1), rj_json_get_int(m, "flag", -2));
+    assert_int_equal(rj_json_get_int(ev, "reconsumeTimes", -1), 1);
+    const json_t *props = json_object_get(ev, "props");
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(m, "props"), k, v)
+    {
+        assert_string_equal(rj_json_get_str(props, k, "(missing)"), json_string_value(v));
+    }
+    assert_string_equal(rj_json_get_str(props, "RETRY_TOPIC", ""), topic);
+    assert_string_equal(rj_json_get_str(props, "ORIGIN_MESSAGE_ID", ""),
+                        rj_json_get_str(sent, "msgId", "?"));
+    assert_string_not_equal(rj_json_get_str(ev, "msgId", ""), rj_json_get_str(sent, "msgId", ""));
+
+    /* the record in %RETRY%<group>, as stored */
+    char addr[64], retry_topic[256];
+    int64_t offset;
+    it_msgid_decode(rj_json_get_str(ev, "msgId", ""), addr, sizeof(addr), &offset);
+    size_t len, want_len, plain_len;
+    uint8_t *data = it_view_message(addr, offset, &len);
+    it_record_t r;
+    assert_int_equal(it_record_decode(data, len, &r), len);
+    snprintf(retry_topic, sizeof(retry_topic), "%%RETRY%%%s", group);
+    assert_string_equal(r.topic, retry_topic);
+    assert_int_equal(r.reconsume_times, 1);
+    assert_int_equal(r.flag, rj_json_get_int(m, "flag", -2));
+    assert_int_equal(r.body_crc, rj_crc32_masked(r.body, r.body_len));
+    uint8_t *want = it_hex_decode(rj_json_get_str(m, "bodyHex", ""), &want_len);
+    assert_int_equal(r.sys_flag & 1, want_len >= IT_COMPRESS_THRESHOLD ? 1 : 0);
+    uint8_t *plain = it_record_plain_body(&r, &plain_len);
+    assert_int_equal(plain_len, want_len);
+    assert_memory_equal(plain, want, want_len);
+    free(plain);
+    free(want);
+    free(data);
+}
+
+static void
+test_refused_message_comes_again_from_retry_topic(void **state)
+{
+    (void)state;
+    const char *topic = "IxRetry", *group = "ix_retry_cg";
+    static const char *const retry[] = {"2", "8", "9"};
+    it_interop_create_topic(&cluster, topic, 2);
+    json_t *msgs = json_array();
+    for (int i = 0; i < 8; i++) {
+        char body[64], keys[32];
+        snprintf(body, sizeof(body), "retry me? #%d ✓", i);
+        snprintf(keys, sizeof(keys), "rt-%d", i);
+        json_t *m = it_msg_add(msgs, topic, i % 2 ? "TagA" : "TagB", keys, -i, body, strlen(body));
+        it_msg_set_prop(m, "städte", "Zürich ✓");
+    }
+    size_t len;
+    char *words = it_body_words(77, 9000, &len);
+    it_msg_add(msgs, topic, "TagA", "rt-big", 8, words, len);
+    free(words);
+    uint8_t bin[300];
+    for (size_t i = 0; i < sizeof(bin); i++) {
+        bin[i] = (uint8_t)(255 - i);
+    }
+    it_msg_add(msgs, topic, "TagB", "rt-bin", 9, bin, sizeof(bin));
+    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_retry_pg", msgs, 0);
+
+    json_t *opts = json_pack("{s:s, s:s, s:s, s:[s,s,s], s:i}", "namesrv",
+                             it_interop_namesrv(&cluster), "topic", topic, "group", group,
+                             "retrySeqs", retry[0], retry[1], retry[2], "timeoutMs", 60000);
+    it_node_t *n = it_node_start_json("consumer", "alions_consume.js", opts, NULL);
+    it_wait_deliveries(n, 10 + 3, 20000);
+    it_wait_rebalances(&n, 1, 2, 10000);
+    assert_int_equal(it_node_stop(n, 10000), 0);
+    const json_t *events = it_node_events(n);
+    it_assert_no_errors(events, group);
+
+    int normal[10] = {0}, refused[10] = {0}, again[10] = {0};
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        if (strcmp(rj_json_get_str(e, "ev", ""), "msg") != 0) {
+            continue;
+        }
+        size_t seq = it_seq_of(rj_json_get_str(e, "id", ""), 10);
+        if (rj_json_get_int(e, "reconsumeTimes", -1) == 0) {
+            it_check_delivery(e, msgs);
+            bool r = strcmp(rj_json_get_str(e, "action", ""), "retry") == 0;
+            (r ? refused : normal)[seq]++;
+        } else {
+            check_retried(e, json_array_get(msgs, seq), group);
+            again[seq]++;
+        }
+    }
+    for (int s = 0; s < 10; s++) {
+        bool r = s == 2 || s == 8 || s == 9;
+        if (normal[s] != (r ? 0 : 1) || refused[s] != (r ? 1 : 0) || again[s] != (r ? 1 : 0)) {
+            fail_msg("message %d: %d plain, %d refused, %d retried deliveries", s, normal[s],
+                     refused[s], again[s]);
+        }
+    }
+    for (int q = 0; q < 2; q++) {
+        assert_int_equal(it_interop_consumer_offset(&cluster, group, topic, "broker-a", q),
+                         it_interop_max_offset(&cluster, topic, "broker-a", q));
+    }
+    it_node_destroy(n);
+    json_decref(opts);
+    json_decref(msgs);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_roundtrip_exactly_once_unchanged, test_teardown),
+        cmocka_unit_test_teardown(test_refused_message_comes_again_from_retry_topic, test_teardown),
         cmocka_unit_test_teardown(test_tag_filter_only_subscribed_tags, test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
