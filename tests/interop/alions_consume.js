@@ -24,7 +24,10 @@
 //                                 handler refuses (Consumer.ACTION_RETRY: ali-ons
 //                                 sends it back to the broker for a later retry)
 //   timeoutMs [30000]             give up: exit 3
-//   logPulls [false]              report every pull that found messages
+//   logPulls [false]              report every pull that found messages ("all":
+//                                 every pull answer)
+//   suspendMs [15000]             long-polling time asked for in pulls
+//                                 (ali-ons brokerSuspendMaxTimeMillis)
 //   rebalanceMs [1000], persistMs [1000]  ali-ons timers
 //
 // Output lines ({"ev": ...}):
@@ -32,10 +35,13 @@
 //   queues  {topic, queues: [{broker, queueId}]}    owned queues, after every change
 //   rebalance {topic, n}                            a rebalance of the subscribed topic ended
 //   start   {topic, broker, queueId, offset}        where a newly owned queue starts
-//   pull    {topic, queueId, requested, nextBeginOffset, msgs: [{queueOffset, tags, id}]}
+//   pulling {topic, queueId, requested, at}        a pull request goes out (logPulls "all")
+//   pull    {topic, queueId, status, requested, nextBeginOffset, maxOffset, ms, at,
+//            msgs: [{queueOffset, tags, id}]}       its answer after `ms` milliseconds
 //   msg     {id, topic, broker, queueId, queueOffset, commitLogOffset, msgId, tags,
 //            keys, props, flag, sysFlag, reconsumeTimes, bornHost, storeHost,
-//            bornTimestamp, storeTimestamp, bodyLen, bodyHex, action}   one per delivery
+//            bornTimestamp, storeTimestamp, receivedAt, bodyLen, bodyHex, action}
+//            one per delivery (receivedAt: local clock when the handler ran)
 //            (action "retry" when the handler refused it, else "ok")
 //   error   {message}                               ali-ons reported an error
 //   closed  {reason, deliveries, distinct}          after consumer.close()
@@ -57,6 +63,7 @@ const o = Object.assign({
   retrySeqs: [],
   timeoutMs: 30000,
   logPulls: false,
+  suspendMs: 15000,
   rebalanceMs: 1000,
   persistMs: 1000,
 }, jsonArg());
@@ -68,6 +75,7 @@ const extra = {
   persistent: !!o.persistent,
   rebalanceInterval: o.rebalanceMs,
   persistConsumerOffsetInterval: o.persistMs,
+  brokerSuspendMaxTimeMillis: o.suspendMs,
   logger: stderrLogger,
 };
 if (o.instanceName) {
@@ -164,6 +172,7 @@ consumer.subscribe(o.topic, o.expr, async (msg, mq) => {
     storeHost: msg.storeHost,
     bornTimestamp: msg.bornTimestamp,
     storeTimestamp: msg.storeTimestamp,
+    receivedAt: Date.now(),
     bodyLen: msg.body ? msg.body.length : 0,
     bodyHex: hexOrNull(msg.body),
     action,
@@ -182,14 +191,23 @@ if (o.logPulls) {
   const origPull = client.pullMessage.bind(client);
   client.pullMessage = async (addr, header, timeout) => {
     const requested = header.queueOffset;
+    const sentAt = Date.now();
+    if (o.logPulls === 'all') {
+      emit({ ev: 'pulling', topic: header.topic, queueId: Number(header.queueId), requested, at: sentAt });
+    }
     const r = await origPull(addr, header, timeout);
-    if (r.msgFoundList && r.msgFoundList.length) {
+    const at = Date.now();
+    if (o.logPulls === 'all' || (r.msgFoundList && r.msgFoundList.length)) {
       emit({
         ev: 'pull',
         topic: header.topic,
         queueId: Number(header.queueId),
+        status: r.pullStatus,
         requested,
         nextBeginOffset: r.nextBeginOffset,
+        maxOffset: r.maxOffset,
+        ms: at - sentAt,
+        at,
         msgs: r.msgFoundList.map(m => ({
           queueOffset: m.queueOffset,
           tags: m.tags === undefined ? null : m.tags,

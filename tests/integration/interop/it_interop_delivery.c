@@ -11,6 +11,10 @@
  *    comes again once, from the group's %RETRY% topic, with body (compressed
  *    ones too), tags, keys, flag and user properties unchanged, reconsumeTimes
  *    1, RETRY_TOPIC and ORIGIN_MESSAGE_ID set; the queue moves on past it;
+ *  - long polling with ali-ons: a pull asking for a 300 ms suspension is held
+ *    and answered empty (NO_NEW_MSG) once that time passed (by the broker's
+ *    next check at the latest); a pull held with the default 15 s is woken by
+ *    the arrival of a message, which reaches the handler at once;
  *  - tag filtering: a "TagA || TagB" subscription gets those and nothing else
  *    — the broker itself filters (pull answers carry no other tag and skip
  *    to the end of the queue), and the committed offsets pass every delivery.
@@ -21,6 +25,7 @@
 #include "interop_observe.h"
 #include "interop_record.h"
 
+#include "common/clock.h"
 #include "common/crc.h"
 #include "common/json.h"
 #include "support/wait.h"
@@ -404,6 +409,148 @@ test_refused_message_comes_again_from_retry_topic(void **state)
     json_decref(msgs);
 }
 
+typedef struct {
+    it_node_t *n;
+    int queues;
+    int64_t min_age_ms;
+} pulls_t;
+
+/* The last "pull"/"pulling" event of a queue, or NULL. */
+static const json_t *
+last_pull_event(it_node_t *n, const char *ev, int queue_id)
+{
+    const json_t *events = it_node_events(n);
+    for (size_t i = json_array_size(events); i > 0; i--) {
+        const json_t *e = json_array_get(events, i - 1);
+        if (strcmp(rj_json_get_str(e, "ev", ""), ev) == 0 &&
+            rj_json_get_int(e, "queueId", -1) == queue_id &&
+            strncmp(rj_json_get_str(e, "topic", ""), "%RETRY%", 7) != 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Every queue had a pull answered empty after its suspension. */
+static bool
+expired_on_every_queue(void *arg)
+{
+    pulls_t *p = arg;
+    for (int q = 0; q < p->queues; q++) {
+        bool found = false;
+        size_t i;
+        json_t *e;
+        json_array_foreach(it_node_events(p->n), i, e)
+        {
+            found = found || (strcmp(rj_json_get_str(e, "ev", ""), "pull") == 0 &&
+                              rj_json_get_int(e, "queueId", -1) == q &&
+                              strcmp(rj_json_get_str(e, "status", ""), "NO_NEW_MSG") == 0);
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every queue has a pull out for at least min_age_ms: it is parked on the broker. */
+static bool
+parked_on_every_queue(void *arg)
+{
+    pulls_t *p = arg;
+    int64_t now = rj_clock_wall_ms();
+    for (int q = 0; q < p->queues; q++) {
+        const json_t *out = last_pull_event(p->n, "pulling", q);
+        const json_t *back = last_pull_event(p->n, "pull", q);
+        if (out == NULL ||
+            (back != NULL && rj_json_get_int(back, "at", 0) >= rj_json_get_int(out, "at", 0))) {
+            return false;
+        }
+        if (now - rj_json_get_int(out, "at", now) < p->min_age_ms) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+test_long_polling_expires_and_wakes(void **state)
+{
+    (void)state;
+    const char *topic = "IxLongPoll";
+    it_interop_create_topic(&cluster, topic, 2);
+    json_t *os = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "namesrv",
+                           it_interop_namesrv(&cluster), "topic", topic, "group", "ix_lp_short_cg",
+                           "suspendMs", 300, "logPulls", "all", "timeoutMs", 60000);
+    json_t *ol =
+        json_pack("{s:s, s:s, s:s, s:s, s:i}", "namesrv", it_interop_namesrv(&cluster), "topic",
+                  topic, "group", "ix_lp_long_cg", "logPulls", "all", "timeoutMs", 60000);
+    it_node_t *n[2] = {it_node_start_json("short-suspend", "alions_consume.js", os, NULL),
+                       it_node_start_json("long-suspend", "alions_consume.js", ol, NULL)};
+
+    pulls_t ps = {n[0], 2, 0};
+    if (!rj_wait_until(expired_on_every_queue, &ps, 20000)) {
+        it_node_dump(n[0]);
+        fail_msg("no empty answer to a 300 ms long poll on every queue");
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(it_node_events(n[0]), i, e)
+    {
+        if (strcmp(rj_json_get_str(e, "ev", ""), "pull") == 0 &&
+            strcmp(rj_json_get_str(e, "status", ""), "NO_NEW_MSG") == 0) {
+            /* held, not answered at once; released by the suspension's end */
+            int64_t ms = rj_json_get_int(e, "ms", -1);
+            if (ms < 250 || ms > 8000) {
+                fail_msg("a pull suspended for 300 ms was answered empty after %lld ms",
+                         (long long)ms);
+            }
+        }
+    }
+
+    pulls_t pl = {n[1], 2, 300};
+    if (!rj_wait_until(parked_on_every_queue, &pl, 20000)) {
+        it_node_dump(n[1]);
+        fail_msg("the 15 s long polls were not parked");
+    }
+    json_t *msgs = json_array();
+    for (int k = 0; k < 6; k++) {
+        char body[32];
+        snprintf(body, sizeof(body), "wake up #%d", k);
+        it_msg_add(msgs, topic, "TagW", NULL, 0, body, strlen(body));
+    }
+    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_lp_pg", msgs, 0);
+    it_wait_delivered(&n[0], 1, 0, 6, 20000);
+    it_wait_delivered(&n[1], 1, 0, 6, 20000);
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(it_node_stop(n[c], 10000), 0);
+        const json_t *events = it_node_events(n[c]);
+        it_assert_no_errors(events, c == 0 ? "ix_lp_short_cg" : "ix_lp_long_cg");
+        int counts[6];
+        it_count_deliveries(events, msgs, counts);
+        for (int k = 0; k < 6; k++) {
+            assert_int_equal(counts[k], 1);
+        }
+    }
+    /* the parked 15 s pulls answered with the new messages, not at a timeout */
+    json_array_foreach(it_node_events(n[1]), i, e)
+    {
+        if (strcmp(rj_json_get_str(e, "ev", ""), "msg") == 0) {
+            int64_t lag =
+                rj_json_get_int(e, "receivedAt", 0) - rj_json_get_int(e, "storeTimestamp", 0);
+            if (lag > 3000) {
+                fail_msg("a message reached the parked consumer %lld ms after it was stored",
+                         (long long)lag);
+            }
+        }
+    }
+    it_node_destroy(n[0]);
+    it_node_destroy(n[1]);
+    json_decref(msgs);
+    json_decref(os);
+    json_decref(ol);
+}
+
 int
 main(void)
 {
@@ -411,6 +558,7 @@ main(void)
         cmocka_unit_test_teardown(test_roundtrip_exactly_once_unchanged, test_teardown),
         cmocka_unit_test_teardown(test_refused_message_comes_again_from_retry_topic, test_teardown),
         cmocka_unit_test_teardown(test_tag_filter_only_subscribed_tags, test_teardown),
+        cmocka_unit_test_teardown(test_long_polling_expires_and_wakes, test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
