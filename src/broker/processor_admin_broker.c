@@ -74,41 +74,28 @@ static int
 set_live(rj_broker_t *b, const rj_config_option_t *o, void *config, const char *value, char *err,
          size_t err_size)
 {
-    /* Parse into a scratch struct first: the real one is only touched atomically. */
-    union {
-        int32_t i32;
-        int64_t i64;
-        bool b;
-        int e;
-        char *s;
-    } scratch;
-    uint8_t tmp[4096];
-    if (o->offset + sizeof(scratch) > sizeof(tmp)) {
-        return RJ_EINVAL;
-    }
-    memset(tmp, 0, sizeof(tmp));
-    rj_config_option_t one[2] = {*o, RJ_CONFIG_END};
-    int rc = rj_config_set(one, tmp, o->name, value, err, err_size);
+    /* Parse first: the live struct is only touched atomically. */
+    rj_config_value_t v;
+    int rc = rj_config_parse_value(o, value, &v, err, err_size);
     if (rc != 0) {
         return rc;
     }
     void *field = (char *)config + o->offset;
-    const void *parsed = tmp + o->offset;
     switch (o->type) {
     case RJ_CONFIG_TYPE_INT:
-        __atomic_store_n((int32_t *)field, *(const int32_t *)parsed, __ATOMIC_RELAXED);
+        __atomic_store_n((int32_t *)field, v.i32, __ATOMIC_RELAXED);
         break;
     case RJ_CONFIG_TYPE_LONG:
-        __atomic_store_n((int64_t *)field, *(const int64_t *)parsed, __ATOMIC_RELAXED);
+        __atomic_store_n((int64_t *)field, v.i64, __ATOMIC_RELAXED);
         break;
     case RJ_CONFIG_TYPE_BOOL:
-        __atomic_store_n((bool *)field, *(const bool *)parsed, __ATOMIC_RELAXED);
+        __atomic_store_n((bool *)field, v.b, __ATOMIC_RELAXED);
         break;
     case RJ_CONFIG_TYPE_ENUM:
-        __atomic_store_n((int *)field, *(const int *)parsed, __ATOMIC_RELAXED);
+        __atomic_store_n((int *)field, v.e, __ATOMIC_RELAXED);
         break;
     case RJ_CONFIG_TYPE_STRING: {
-        char *fresh = *(char *const *)parsed;
+        char *fresh = v.s;
         char *old = __atomic_exchange_n((char **)field, fresh, __ATOMIC_ACQ_REL);
         char **grown = rj_realloc(b->retired_strings, (b->nretired + 1) * sizeof(char *));
         if (grown != NULL) {
@@ -142,12 +129,10 @@ update_entry(const char *key, const char *value, int line, void *arg)
         return RJ_EINVAL;
     }
     if (c->pass == 0) {
-        uint8_t tmp[4096];
-        memset(tmp, 0, sizeof(tmp));
-        rj_config_option_t one[2] = {*o, RJ_CONFIG_END};
-        int rc = rj_config_set(one, tmp, key, value, c->err, sizeof(c->err));
-        if (o->type == RJ_CONFIG_TYPE_STRING) {
-            rj_free(*(char **)(tmp + o->offset));
+        rj_config_value_t v;
+        int rc = rj_config_parse_value(o, value, &v, c->err, sizeof(c->err));
+        if (rc == 0 && o->type == RJ_CONFIG_TYPE_STRING) {
+            rj_free(v.s);
         }
         return rc;
     }

@@ -35,15 +35,16 @@ rj_config_find(const rj_config_option_t *options, const char *name)
     return NULL;
 }
 
-static int
-set_option(const rj_config_option_t *o, void *config, const char *value, char *err, size_t err_size)
+int
+rj_config_parse_value(const rj_config_option_t *o, const char *value, rj_config_value_t *out,
+                      char *err, size_t err_size)
 {
+    rj_bytes_t t = rj_bytes_trim(rj_bytes_from_cstr(value));
     switch (o->type) {
     case RJ_CONFIG_TYPE_INT:
     case RJ_CONFIG_TYPE_LONG: {
         int64_t v;
-        int rc = rj_bytes_parse_i64(rj_bytes_trim(rj_bytes_from_cstr(value)), &v);
-        if (rc != 0) {
+        if (rj_bytes_parse_i64(t, &v) != 0) {
             snprintf(err, err_size, "%s: '%s' is not a number", o->name, value);
             return RJ_EINVAL;
         }
@@ -53,42 +54,29 @@ set_option(const rj_config_option_t *o, void *config, const char *value, char *e
             return RJ_EINVAL;
         }
         if (o->type == RJ_CONFIG_TYPE_INT) {
-            *(int32_t *)field_ptr(o, config) = (int32_t)v;
+            out->i32 = (int32_t)v;
         } else {
-            *(int64_t *)field_ptr(o, config) = v;
+            out->i64 = v;
         }
         return 0;
     }
-    case RJ_CONFIG_TYPE_BOOL: {
-        rj_bytes_t t = rj_bytes_trim(rj_bytes_from_cstr(value));
-        bool v;
+    case RJ_CONFIG_TYPE_BOOL:
         if (t.len == 4 && strncasecmp((const char *)t.data, "true", 4) == 0) {
-            v = true;
+            out->b = true;
         } else if (t.len == 5 && strncasecmp((const char *)t.data, "false", 5) == 0) {
-            v = false;
+            out->b = false;
         } else {
             snprintf(err, err_size, "%s: '%s' is not true or false", o->name, value);
             return RJ_EINVAL;
         }
-        *(bool *)field_ptr(o, config) = v;
         return 0;
-    }
-    case RJ_CONFIG_TYPE_STRING: {
-        rj_bytes_t t = rj_bytes_trim(rj_bytes_from_cstr(value));
-        char *copy = rj_bytes_dup(t);
-        if (copy == NULL) {
-            return RJ_ENOMEM;
-        }
-        char **slot = field_ptr(o, config);
-        rj_free(*slot);
-        *slot = copy;
-        return 0;
-    }
+    case RJ_CONFIG_TYPE_STRING:
+        out->s = rj_bytes_dup(t);
+        return out->s != NULL ? 0 : RJ_ENOMEM;
     case RJ_CONFIG_TYPE_ENUM: {
-        rj_bytes_t t = rj_bytes_trim(rj_bytes_from_cstr(value));
         for (int i = 0; o->choices[i] != NULL; i++) {
             if (rj_bytes_eq_cstr(t, o->choices[i])) {
-                *(int *)field_ptr(o, config) = i;
+                out->e = i;
                 return 0;
             }
         }
@@ -100,6 +88,36 @@ set_option(const rj_config_option_t *o, void *config, const char *value, char *e
     }
     }
     return RJ_EINVAL;
+}
+
+static int
+set_option(const rj_config_option_t *o, void *config, const char *value, char *err, size_t err_size)
+{
+    rj_config_value_t v;
+    int rc = rj_config_parse_value(o, value, &v, err, err_size);
+    if (rc != 0) {
+        return rc;
+    }
+    void *field = field_ptr(o, config);
+    switch (o->type) {
+    case RJ_CONFIG_TYPE_INT:
+        *(int32_t *)field = v.i32;
+        break;
+    case RJ_CONFIG_TYPE_LONG:
+        *(int64_t *)field = v.i64;
+        break;
+    case RJ_CONFIG_TYPE_BOOL:
+        *(bool *)field = v.b;
+        break;
+    case RJ_CONFIG_TYPE_STRING:
+        rj_free(*(char **)field);
+        *(char **)field = v.s;
+        break;
+    case RJ_CONFIG_TYPE_ENUM:
+        *(int *)field = v.e;
+        break;
+    }
+    return 0;
 }
 
 int

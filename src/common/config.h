@@ -69,6 +69,23 @@ typedef struct {
         NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL \
     }
 
+/* One parsed option value (the member matching the option's type). */
+typedef union {
+    int32_t i32; /* INT */
+    int64_t i64; /* LONG */
+    bool b;      /* BOOL */
+    int e;       /* ENUM: index into choices */
+    char *s;     /* STRING: heap copy owned by the caller */
+} rj_config_value_t;
+
+/*
+ * Parses `value` for option `o` without touching any config struct, so a
+ * caller can validate a whole update before applying it, or store the value
+ * atomically. Returns 0, or RJ_EINVAL with an explanation naming the key.
+ */
+int rj_config_parse_value(const rj_config_option_t *o, const char *value, rj_config_value_t *out,
+                          char *err, size_t err_size);
+
 /* Sets every option to its default. Returns 0 or RJ_ENOMEM. */
 int rj_config_init(const rj_config_option_t *options, void *config);
 
