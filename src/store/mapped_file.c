@@ -96,6 +96,10 @@ rj_mapped_file_open(rj_mapped_file_t *mf, const char *path, size_t size, int64_t
         rj_log(RJ_LOG_ERROR, rc, "mmap %s", path);
         goto fail;
     }
+    if (!mf->prefault_mu_ready) {
+        pthread_mutex_init(&mf->prefault_mu, NULL);
+        mf->prefault_mu_ready = true;
+    }
     rj_free(mf->path);
     mf->base = base;
     mf->size = size;
@@ -206,6 +210,10 @@ rj_mapped_file_cleanup(rj_mapped_file_t *mf)
 {
     rj_free(mf->path);
     mf->path = NULL;
+    if (mf->prefault_mu_ready) {
+        pthread_mutex_destroy(&mf->prefault_mu);
+        mf->prefault_mu_ready = false;
+    }
 }
 
 int
@@ -249,41 +257,49 @@ rj_mapped_file_flush(rj_mapped_file_t *mf, int least_pages)
     return wrote;
 }
 
+/* Zeros pwritten ahead of the writer (read-only, lives in .bss: no memory until read). */
+static const uint8_t zeros[256 * 1024];
+
 int
 rj_mapped_file_prefault(rj_mapped_file_t *mf, size_t upto)
 {
     if (upto > mf->size) {
         upto = mf->size;
     }
-    size_t from = (size_t)atomic_load_explicit(&mf->prefault_pos, memory_order_acquire);
-    if (from >= upto) {
+    if ((size_t)atomic_load_explicit(&mf->prefault_pos, memory_order_acquire) >= upto) {
         return 0;
     }
-    size_t start = from & ~(size_t)(RJ_OS_PAGE_SIZE - 1);
+    pthread_mutex_lock(&mf->prefault_mu);
+    size_t from = (size_t)atomic_load_explicit(&mf->prefault_pos, memory_order_acquire);
+    int rc = 0;
+    if (from >= upto) {
+        goto out;
+    }
     size_t end = (upto + RJ_OS_PAGE_SIZE - 1) & ~(size_t)(RJ_OS_PAGE_SIZE - 1);
     if (end > mf->size) {
         end = mf->size;
     }
-    if (madvise(mf->base + start, end - start, MADV_POPULATE_WRITE) != 0) {
-        int rc = -errno;
-        if (rc != -EINVAL) {
-            return rc;
+    for (size_t at = from; at < end;) {
+        size_t n = end - at < sizeof(zeros) ? end - at : sizeof(zeros);
+        ssize_t w = pwrite(mf->fd, zeros, n, (off_t)at);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            rc = -errno;
+            goto out;
         }
-        /* Kernel without MADV_POPULATE_WRITE: touch each page with an atomic
-         * no-op write, which is safe even if the writer reaches the page. */
-        for (size_t off = start; off < end; off += RJ_OS_PAGE_SIZE) {
-            __atomic_fetch_or(mf->base + off, 0, __ATOMIC_RELAXED);
-        }
+        at += (size_t)w;
     }
-    /* Only this thread moves prefault_pos forward (the writer or the prefaulter,
-     * never both for the same file at once); keep the maximum regardless. */
-    int32_t want = (int32_t)end;
-    int32_t cur = atomic_load_explicit(&mf->prefault_pos, memory_order_relaxed);
-    while (cur < want &&
-           !atomic_compare_exchange_weak_explicit(&mf->prefault_pos, &cur, want,
-                                                  memory_order_release, memory_order_relaxed)) {
+    size_t start = from & ~(size_t)(RJ_OS_PAGE_SIZE - 1);
+    if (madvise(mf->base + start, end - start, MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {
+        rc = -errno;
+        goto out;
     }
-    return 0;
+    atomic_store_explicit(&mf->prefault_pos, (int32_t)end, memory_order_release);
+out:
+    pthread_mutex_unlock(&mf->prefault_mu);
+    return rc;
 }
 
 int
@@ -309,9 +325,10 @@ rj_mapped_file_zero_tail(rj_mapped_file_t *mf, size_t from)
     if (rc == 0 && fsync(mf->fd) != 0) {
         rc = -errno;
     }
+    /* Everything from `from` on is zero now: prefaulting may start there again. */
     int32_t pf = atomic_load_explicit(&mf->prefault_pos, memory_order_relaxed);
-    if ((size_t)pf > page_end) {
-        atomic_store_explicit(&mf->prefault_pos, (int32_t)page_end, memory_order_relaxed);
+    if ((size_t)pf > from) {
+        atomic_store_explicit(&mf->prefault_pos, (int32_t)from, memory_order_relaxed);
     }
     return rc;
 }

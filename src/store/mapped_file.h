@@ -19,6 +19,7 @@
 #ifndef RJ_STORE_MAPPED_FILE_H
 #define RJ_STORE_MAPPED_FILE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,7 +46,9 @@ struct rj_mapped_file {
     _Atomic int32_t prefault_pos;    /* bytes from 0 known to be write-faulted (commit log) */
     _Atomic int64_t store_timestamp; /* store time of the last record appended */
     bool first_create_in_queue;
-    rj_mapped_file_t *all_next; /* every struct of a queue, for freeing at close */
+    rj_mapped_file_t *all_next;  /* every struct of a queue, for freeing at close */
+    pthread_mutex_t prefault_mu; /* one prefaulter at a time (writer or allocator) */
+    bool prefault_mu_ready;
 };
 
 /*
@@ -114,9 +117,13 @@ int rj_mapped_file_flush(rj_mapped_file_t *mf, int least_pages);
 int rj_mapped_file_sync_range(rj_mapped_file_t *mf, size_t from, size_t to);
 
 /*
- * Write-faults pages [prefault_pos, upto) ahead of the writer so appends never
- * take a page fault, and advances prefault_pos. Returns 0 or a negative errno
- * (for example when the file system has no space for those pages).
+ * Prepares bytes [prefault_pos, upto) ahead of the writer so appends never take
+ * a page fault: writes zeros there with pwrite (which reserves the blocks and
+ * puts uptodate pages in the page cache, far cheaper than faulting holes in),
+ * then write-faults them into the mapping, and advances prefault_pos.
+ * Invariant: the writer only writes below prefault_pos, and nothing below it is
+ * ever overwritten here. Serialised per file. Returns 0 or a negative errno
+ * (ENOSPC when the file system has no room for those pages).
  */
 int rj_mapped_file_prefault(rj_mapped_file_t *mf, size_t upto);
 

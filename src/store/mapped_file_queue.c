@@ -515,9 +515,9 @@ rj_mfq_truncate(rj_mapped_file_queue_t *q, int64_t offset, bool force_zero)
         }
         rj_mapped_file_set_wrote(mf, pos);
         atomic_store(&mf->flushed_pos, pos);
-        int32_t page = pos & ~(int32_t)(RJ_OS_PAGE_SIZE - 1);
-        if (atomic_load(&mf->prefault_pos) > page) {
-            atomic_store(&mf->prefault_pos, page);
+        /* Prefaulting writes zeros: it must start at the end, never below it. */
+        if (atomic_load(&mf->prefault_pos) > pos) {
+            atomic_store(&mf->prefault_pos, pos);
         }
         rj_mapped_file_release(mf);
     }

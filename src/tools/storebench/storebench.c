@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,6 +436,13 @@ main(int argc, char **argv)
            "max bucket %.1f us\n",
            (double)hist_percentile(&all, 50) / 1e3, (double)hist_percentile(&all, 99) / 1e3,
            (double)hist_percentile(&all, 99.9) / 1e3, (double)hist_percentile(&all, 100) / 1e3);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    double sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    printf("cpu: user %.1f s + sys %.1f s = %.2f CPU-s per GB written (this process, all "
+           "threads)\n",
+           user, sys, (user + sys) / (mb / 1000.0));
     printf("memory: RssAnon %ld KiB (store + benchmark threads)\n", rss_anon_kib());
     fflush(stdout);
     rj_store_close(s);
