@@ -15,6 +15,7 @@
 //   instanceName                  client instance name (ali-ons: pid when
 //                                 clustering, "DEFAULT" when broadcasting)
 //   fromWhere ["CONSUME_FROM_FIRST_OFFSET"]
+//   consumeTimestamp              for CONSUME_FROM_TIMESTAMP: "YYYYMMDDHHmmss" (local time)
 //   idProp ["seq"]                property that identifies a message (else its msgId)
 //   expect [0]                    stop after this many distinct ids (0: never) ...
 //   settleMs [0]                  ... and this long after that (to catch duplicates)
@@ -44,6 +45,7 @@
 //            one per delivery (receivedAt: local clock when the handler ran)
 //            (action "retry" when the handler refused it, else "ok")
 //   error   {message}                               ali-ons reported an error
+//   closing {reason}                                consumer.close() begins
 //   closed  {reason, deliveries, distinct}          after consumer.close()
 // SIGTERM closes the consumer cleanly (offsets persisted) and exits 0.
 
@@ -80,6 +82,9 @@ const extra = {
 };
 if (o.instanceName) {
   extra.instanceName = o.instanceName;
+}
+if (o.consumeTimestamp) {
+  extra.consumeTimestamp = o.consumeTimestamp;
 }
 const consumer = new Consumer(clientOptions(o.namesrv, extra));
 
@@ -127,6 +132,7 @@ async function finish(reason, code) {
     return;
   }
   finished = true;
+  emit({ ev: 'closing', reason });
   try {
     await Promise.race([
       consumer.close(),

@@ -224,6 +224,9 @@ it_assert_no_errors(const json_t *events, const char *group)
     json_t *e;
     json_array_foreach(events, i, e)
     {
+        if (strcmp(rj_json_get_str(e, "ev", ""), "closing") == 0) {
+            break;
+        }
         if (strcmp(rj_json_get_str(e, "ev", ""), "error") != 0) {
             continue;
         }

@@ -14,6 +14,12 @@
  * all. After kill -9 the broker must drop the dead member when its
  * connection closes, so the new one owns every queue at once.
  * Broadcasting consumers resume from their local offset file.
+ *
+ * A group's very first start: like 4.9.8 (captured frames 182/183), the broker
+ * answers QUERY_CONSUMER_OFFSET of a group without progress with 0 while the
+ * queue's first message is still in memory, so ali-ons starts at 0 whatever
+ * consumeFromWhere says (CONSUME_FROM_LAST_OFFSET and CONSUME_FROM_TIMESTAMP
+ * included) and gets every message.
  */
 #include "interop_cluster.h"
 #include "interop_expect.h"
@@ -265,6 +271,47 @@ test_broadcasting_restart_resumes_from_local_file(void **state)
     json_decref(msgs);
 }
 
+static void
+test_new_group_starts_at_zero_as_4_9_8(void **state)
+{
+    (void)state;
+    const char *topic = "IxNewGroup";
+    static const char *const modes[] = {"CONSUME_FROM_LAST_OFFSET", "CONSUME_FROM_TIMESTAMP"};
+    static const char *const groups[] = {"ix_new_last_cg", "ix_new_ts_cg"};
+    it_interop_create_topic(&cluster, topic, QUEUES);
+    json_t *msgs = make_messages(topic, 0, 8, json_array());
+    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_resume_pg", msgs, 0);
+    for (int m = 0; m < 2; m++) {
+        json_t *opts = consumer_opts(topic, groups[m]);
+        json_object_set_new(opts, "fromWhere", json_string(modes[m]));
+        /* a time after every message: a search by time alone would find none of them */
+        json_object_set_new(opts, "consumeTimestamp", json_string("20991231235959"));
+        json_object_set_new(opts, "expect", json_integer(8));
+        json_object_set_new(opts, "settleMs", json_integer(1000));
+        json_t *events = it_node_run_json(modes[m], "alions_consume.js", opts, 30000);
+        it_assert_no_errors(events, groups[m]);
+        int counts[8];
+        it_count_deliveries(events, msgs, counts);
+        for (int i = 0; i < 8; i++) {
+            if (counts[i] != 1) {
+                fail_msg("%s: message %d delivered %d times", modes[m], i, counts[i]);
+            }
+        }
+        json_t *starts = it_events_select(events, "start", topic);
+        assert_int_equal(json_array_size(starts), QUEUES);
+        size_t i;
+        json_t *s;
+        json_array_foreach(starts, i, s)
+        {
+            assert_int_equal(rj_json_get_int(s, "offset", -1), 0);
+        }
+        json_decref(starts);
+        json_decref(events);
+        json_decref(opts);
+    }
+    json_decref(msgs);
+}
+
 int
 main(void)
 {
@@ -272,6 +319,7 @@ main(void)
         cmocka_unit_test_teardown(test_restart_after_clean_close_resumes_exactly, test_teardown),
         cmocka_unit_test_teardown(test_restart_after_kill9_resumes_from_last_commit, test_teardown),
         cmocka_unit_test_teardown(test_broadcasting_restart_resumes_from_local_file, test_teardown),
+        cmocka_unit_test_teardown(test_new_group_starts_at_zero_as_4_9_8, test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
