@@ -9,6 +9,9 @@
 // Options (defaults in brackets):
 //   namesrv, topic, group         required
 //   expr ["*"]                    tag expression ("TagA || TagB")
+//   postSubscription [true]       send the expression with every pull (ali-ons
+//                                 postSubscriptionWhenPull); false: the broker
+//                                 filters by the subscription of the heartbeat
 //   broadcast [false]             BROADCASTING instead of CLUSTERING
 //   persistent [false]            broadcasting: keep offsets in a local file
 //                                 ($HOME/.rocketmq_offsets_node/...)
@@ -54,6 +57,7 @@ const { clientOptions, stderrLogger, emit, jsonArg } = require('./common');
 
 const o = Object.assign({
   expr: '*',
+  postSubscription: true,
   broadcast: false,
   persistent: false,
   fromWhere: 'CONSUME_FROM_FIRST_OFFSET',
@@ -78,6 +82,7 @@ const extra = {
   rebalanceInterval: o.rebalanceMs,
   persistConsumerOffsetInterval: o.persistMs,
   brokerSuspendMaxTimeMillis: o.suspendMs,
+  postSubscriptionWhenPull: !!o.postSubscription,
   logger: stderrLogger,
 };
 if (o.instanceName) {

@@ -17,7 +17,10 @@
  *    the arrival of a message, which reaches the handler at once;
  *  - tag filtering: a "TagA || TagB" subscription gets those and nothing else
  *    — the broker itself filters (pull answers carry no other tag and skip
- *    to the end of the queue), and the committed offsets pass every delivery.
+ *    to the end of the queue), and the committed offsets pass every delivery;
+ *    with non-ASCII tags too, also when the pulls carry no expression and the
+ *    broker filters by the tag codes of ali-ons' heartbeat (Java hashCode of
+ *    UTF-16, which the broker must compute the same way for its consume queue).
  */
 #include "interop_cluster.h"
 #include "interop_expect.h"
@@ -551,6 +554,59 @@ test_long_polling_expires_and_wakes(void **state)
     json_decref(ol);
 }
 
+static void
+test_tag_filter_non_ascii_tags(void **state)
+{
+    (void)state;
+    static const char *const tags[] = {"标签A", "Tög🚀", "标签B", "TagA", "Тег"};
+    const char *topic = "IxTagsUtf8";
+    it_interop_create_topic(&cluster, topic, 2);
+    json_t *msgs = json_array();
+    for (int i = 0; i < 20; i++) {
+        char body[64];
+        snprintf(body, sizeof(body), "utf-8 tag #%d %s", i, tags[i % 5]);
+        it_msg_add(msgs, topic, tags[i % 5], NULL, 0, body, strlen(body));
+    }
+    it_msgs_send_alions(it_interop_namesrv(&cluster), "ix_tag_pg", msgs, 0);
+
+    /* with the expression in every pull, then with the heartbeat's subscription only */
+    static const char *const groups[] = {"ix_tag_utf8_post_cg", "ix_tag_utf8_hb_cg"};
+    for (int v = 0; v < 2; v++) {
+        json_t *opts = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:b}", "namesrv",
+                                 it_interop_namesrv(&cluster), "topic", topic, "group", groups[v],
+                                 "expr", "标签A || Tög🚀", "postSubscription", v == 0, "expect", 8,
+                                 "settleMs", 1000, "logPulls", 1);
+        json_t *events = it_node_run_json(groups[v], "alions_consume.js", opts, 40000);
+        int counts[20];
+        it_assert_no_errors(events, groups[v]);
+        it_count_deliveries(events, msgs, counts);
+        for (int i = 0; i < 20; i++) {
+            int want = i % 5 < 2;
+            if (counts[i] != want) {
+                fail_msg("%s: message %d (%s) delivered %d times, want %d", groups[v], i,
+                         tags[i % 5], counts[i], want);
+            }
+        }
+        json_t *pulls = it_events_select(events, "pull", topic);
+        size_t i, j;
+        json_t *p, *pm;
+        json_array_foreach(pulls, i, p)
+        {
+            json_array_foreach(json_object_get(p, "msgs"), j, pm)
+            {
+                const char *tag = rj_json_get_str(pm, "tags", "");
+                if (strcmp(tag, tags[0]) != 0 && strcmp(tag, tags[1]) != 0) {
+                    fail_msg("%s: the broker returned a \"%s\" message", groups[v], tag);
+                }
+            }
+        }
+        json_decref(pulls);
+        json_decref(events);
+        json_decref(opts);
+    }
+    json_decref(msgs);
+}
+
 int
 main(void)
 {
@@ -558,6 +614,7 @@ main(void)
         cmocka_unit_test_teardown(test_roundtrip_exactly_once_unchanged, test_teardown),
         cmocka_unit_test_teardown(test_refused_message_comes_again_from_retry_topic, test_teardown),
         cmocka_unit_test_teardown(test_tag_filter_only_subscribed_tags, test_teardown),
+        cmocka_unit_test_teardown(test_tag_filter_non_ascii_tags, test_teardown),
         cmocka_unit_test_teardown(test_long_polling_expires_and_wakes, test_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
