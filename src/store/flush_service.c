@@ -21,6 +21,7 @@
 #include "ramjet/status.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 void
 rj_waker_init(rj_waker_t *w)
@@ -148,6 +149,46 @@ complete_chain(rj_store_t *s, rj_store_flush_waiter_t *w, int64_t flushed)
     }
 }
 
+/*
+ * Drops the writer's page-table entries of fully written commit-log pages
+ * before they are flushed. Writeback must write-protect every writable entry
+ * of a page it cleans, one TLB shootdown (an inter-processor interrupt, a VM
+ * exit when virtualised) per page while other threads of the process run;
+ * unmapping the range first costs one shootdown per call. The pages stay in
+ * the page cache: readers fault them back in read-only, which writeback
+ * never has to touch. The partial last page stays mapped for the writer.
+ */
+static void
+retire_written_pages(rj_store_t *s)
+{
+    int64_t from = s->retired_where;
+    int64_t max = rj_commitlog_max_offset(s);
+    int64_t min = rj_commitlog_min_offset(s);
+    if (from < min) {
+        from = min;
+    }
+    while (from < max) {
+        rj_mapped_file_t *mf = rj_mfq_lookup(&s->cl, from);
+        if (mf == NULL) {
+            break;
+        }
+        int32_t wrote = rj_mapped_file_wrote(mf);
+        bool full = (size_t)wrote == mf->size;
+        int64_t end = mf->from_offset + (full ? (int64_t)mf->size
+                                              : (int64_t)(wrote & ~(int32_t)(RJ_OS_PAGE_SIZE - 1)));
+        if (end > from) {
+            size_t off = (size_t)(from - mf->from_offset);
+            madvise(mf->base + off, (size_t)(end - from), MADV_DONTNEED);
+            from = end;
+        }
+        rj_mapped_file_release(mf);
+        if (!full) {
+            break;
+        }
+    }
+    s->retired_where = from;
+}
+
 static bool
 has_waiters(void *arg)
 {
@@ -163,6 +204,7 @@ group_commit_once(rj_store_t *s)
 {
     int64_t max = rj_commitlog_max_offset(s);
     if (rj_mfq_flushed_where(&s->cl) < max) {
+        retire_written_pages(s);
         int rc = rj_mfq_flush(&s->cl, 0);
         if (rc != 0) {
             rj_log_ratelimited(1000, RJ_LOG_ERROR, rc, "commit log flush failed");
@@ -178,6 +220,7 @@ flush_main(void *arg)
     rj_store_t *s = arg;
     rj_log_set_thread_name(s->cfg.flush_disk_type == RJ_FLUSH_SYNC ? "GroupCommit" : "FlushCL");
     s->last_thorough_flush_ms = rj_clock_mono_ms();
+    s->retired_where = rj_commitlog_max_offset(s) & ~(int64_t)(RJ_OS_PAGE_SIZE - 1);
     while (!atomic_load(&s->stop_threads)) {
         if (s->cfg.flush_disk_type == RJ_FLUSH_SYNC) {
             if (!has_waiters(s)) {
@@ -197,6 +240,7 @@ flush_main(void *arg)
         } else {
             rj_waker_wait(&s->flush_waker, s->cfg.flush_interval_commit_log, NULL, NULL);
         }
+        retire_written_pages(s);
         int rc = rj_mfq_flush(&s->cl, least);
         if (rc != 0) {
             rj_log_ratelimited(1000, RJ_LOG_ERROR, rc, "commit log flush failed");

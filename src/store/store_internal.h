@@ -97,6 +97,7 @@ struct rj_store {
     pthread_t watcher_thread;
     rj_waker_t watcher_waker;
     int64_t last_thorough_flush_ms;
+    int64_t retired_where; /* flush thread: commit-log pages unmapped from the writer below */
 
     /* Service thread: consume-queue flush, checkpoint, cleanup, disk checks. */
     rj_waker_t service_waker;
