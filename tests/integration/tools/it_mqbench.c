@@ -125,16 +125,25 @@ read_stderr(const cluster_t *c, char *text, size_t cap)
     }
 }
 
+/* stderr of the last run_json(), shown when a check on its summary fails. */
+static char last_stderr[16384];
+
+#define CHECK(cond)                                                                \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            fail_msg("%s does not hold; mqbench stderr:\n%s", #cond, last_stderr); \
+        }                                                                          \
+    } while (0)
+
 static json_t *
 run_json(const cluster_t *c, const char *args)
 {
     rj_buf_t out = RJ_BUF_INIT;
     int rc = run_mqbench(c, args, &out);
+    read_stderr(c, last_stderr, sizeof(last_stderr));
     if (rc != 0) {
-        char err[16384];
-        read_stderr(c, err, sizeof(err));
         fail_msg("mqbench %s: exit %d\nstdout: %s\nstderr: %s", args, rc, (const char *)out.data,
-                 err);
+                 last_stderr);
     }
     json_error_t e;
     json_t *obj = json_loads((const char *)out.data, 0, &e);
@@ -160,8 +169,8 @@ expect_ordered_latencies(const json_t *obj)
 {
     double p50 = num(obj, "p50_ms"), p99 = num(obj, "p99_ms"), p999 = num(obj, "p999_ms"),
            max = num(obj, "max_ms");
-    assert_true(p50 > 0);
-    assert_true(p50 <= p99 && p99 <= p999 && p999 <= max);
+    CHECK(p50 > 0);
+    CHECK(p50 <= p99 && p99 <= p999 && p999 <= max);
 }
 
 static void
@@ -173,14 +182,14 @@ test_produce_json_reports_sends_latencies_and_broker_memory(void **state)
              "produce -n %s -t ItBenchProduce --duration 2 --threads 8 --json --report-rss %ld",
              rj_daemon_addr(c->ns), (long)rj_daemon_pid(c->broker));
     json_t *obj = run_json(c, args);
-    assert_true(num(obj, "sent") > 0);
-    assert_true(num(obj, "failed") == 0);
-    assert_true(num(obj, "tps") > 0);
-    assert_true(num(obj, "latency_samples") > 0);
+    CHECK(num(obj, "sent") > 0);
+    CHECK(num(obj, "failed") == 0);
+    CHECK(num(obj, "tps") > 0);
+    CHECK(num(obj, "latency_samples") > 0);
     expect_ordered_latencies(obj);
-    assert_true(num(obj, "broker_rss_anon_max_kib") > 0);
-    assert_true(num(obj, "broker_rss_samples") >= 2);
-    assert_true(json_is_true(json_object_get(obj, "ok")));
+    CHECK(num(obj, "broker_rss_anon_max_kib") > 0);
+    CHECK(num(obj, "broker_rss_samples") >= 2);
+    CHECK(json_is_true(json_object_get(obj, "ok")));
     json_decref(obj);
 }
 
@@ -195,9 +204,9 @@ test_async_batch_produce_counts_whole_batches(void **state)
              rj_daemon_addr(c->ns));
     json_t *obj = run_json(c, args);
     double sent = num(obj, "sent");
-    assert_true(sent > 0);
-    assert_true((long long)sent % 8 == 0);
-    assert_true(num(obj, "failed") == 0);
+    CHECK(sent > 0);
+    CHECK((long long)sent % 8 == 0);
+    CHECK(num(obj, "failed") == 0);
     expect_ordered_latencies(obj);
     json_decref(obj);
 }
@@ -211,13 +220,13 @@ test_e2e_json_receives_every_sent_message(void **state)
              rj_daemon_addr(c->ns));
     json_t *obj = run_json(c, args);
     double sent = num(obj, "sent");
-    assert_true(sent > 0);
-    assert_true(num(obj, "failed") == 0);
-    assert_true(num(obj, "received") == sent);
-    assert_true(num(obj, "missing") == 0);
-    assert_true(num(obj, "recv_tps") > 0);
+    CHECK(sent > 0);
+    CHECK(num(obj, "failed") == 0);
+    CHECK(num(obj, "received") == sent);
+    CHECK(num(obj, "missing") == 0);
+    CHECK(num(obj, "recv_tps") > 0);
     expect_ordered_latencies(obj);
-    assert_true(num(obj, "send_p50_ms") > 0);
+    CHECK(num(obj, "send_p50_ms") > 0);
     assert_string_equal(json_string_value(json_object_get(obj, "latency")), "e2e");
     json_decref(obj);
 }
@@ -231,8 +240,8 @@ test_new_topic_gets_the_asked_queue_count(void **state)
              "produce -n %s -t ItBenchQueues --queues 3 --duration 1 --mode async --json",
              rj_daemon_addr(c->ns));
     json_t *obj = run_json(c, args);
-    assert_true(num(obj, "topic_queues") == 3);
-    assert_true(num(obj, "sent") > 0);
+    CHECK(num(obj, "topic_queues") == 3);
+    CHECK(num(obj, "sent") > 0);
     json_decref(obj);
 }
 
@@ -244,15 +253,15 @@ test_e2e_on_a_used_topic_consumes_only_its_own_messages(void **state)
     snprintf(args, sizeof(args), "produce -n %s -t ItBenchReuse --duration 1 --mode async --json",
              rj_daemon_addr(c->ns));
     json_t *first = run_json(c, args);
-    assert_true(num(first, "sent") > 0);
+    CHECK(num(first, "sent") > 0);
     json_decref(first);
     /* A new group on that topic starts after the backlog, not at offset 0. */
     snprintf(args, sizeof(args), "e2e -n %s -t ItBenchReuse --duration 1 --mode async --json",
              rj_daemon_addr(c->ns));
     json_t *obj = run_json(c, args);
-    assert_true(num(obj, "sent") > 0);
-    assert_true(num(obj, "received") == num(obj, "sent"));
-    assert_true(num(obj, "foreign") == 0);
+    CHECK(num(obj, "sent") > 0);
+    CHECK(num(obj, "received") == num(obj, "sent"));
+    CHECK(num(obj, "foreign") == 0);
     json_decref(obj);
 }
 
