@@ -110,11 +110,26 @@ function queueList(topic) {
   return out;
 }
 
-// Observation hooks on the consumer instance (behaviour unchanged).
+// Observation hooks on the consumer instance. One change of behaviour: no
+// rebalance starts once closing began, and close() waits for a running one.
+// ali-ons 3.12.0 close() empties its queue table while a rebalance may be
+// running; that rebalance then takes every queue again (QUERY_CONSUMER_OFFSET
+// over connections being closed) and the periodic persist may write a
+// broadcasting offset file holding only those queues.
 const lastQueues = new Map();
 let rebalances = 0;
+const running = new Set();
 const origRebalance = consumer.rebalanceByTopic.bind(consumer);
-consumer.rebalanceByTopic = async topic => {
+consumer.rebalanceByTopic = topic => {
+  if (finished) {
+    return Promise.resolve();
+  }
+  const p = observedRebalance(topic);
+  running.add(p);
+  p.then(() => running.delete(p), () => running.delete(p));
+  return p;
+};
+async function observedRebalance(topic) {
   await origRebalance(topic);
   const now = JSON.stringify(queueList(topic));
   if (lastQueues.get(topic) !== now) {
@@ -124,7 +139,7 @@ consumer.rebalanceByTopic = async topic => {
   if (topic === o.topic) {
     emit({ ev: 'rebalance', topic, n: ++rebalances });
   }
-};
+}
 const origCompute = consumer.computePullFromWhere.bind(consumer);
 consumer.computePullFromWhere = async mq => {
   const offset = await origCompute(mq);
@@ -139,6 +154,7 @@ async function finish(reason, code) {
   finished = true;
   emit({ ev: 'closing', reason });
   try {
+    await Promise.all(Array.from(running).map(p => p.catch(() => {})));
     await Promise.race([
       consumer.close(),
       new Promise((_, reject) => setTimeout(() => reject(new Error('close timed out')), 5000)),

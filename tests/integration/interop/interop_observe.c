@@ -202,7 +202,13 @@ const json_t *
 it_start_event(it_node_t *n, const char *topic, const char *broker, int queue_id)
 {
     const json_t *events = it_node_events(n);
-    for (size_t i = json_array_size(events); i > 0; i--) {
+    size_t end = json_array_size(events);
+    for (size_t i = 0; i < end; i++) {
+        if (strcmp(rj_json_get_str(json_array_get(events, i), "ev", ""), "closing") == 0) {
+            end = i;
+        }
+    }
+    for (size_t i = end; i > 0; i--) {
         const json_t *e = json_array_get(events, i - 1);
         if (strcmp(rj_json_get_str(e, "ev", ""), "start") == 0 &&
             strcmp(rj_json_get_str(e, "topic", ""), topic) == 0 &&

@@ -57,7 +57,11 @@ void it_wait_rebalances(it_node_t **nodes, size_t count, int more, int timeout_m
  */
 void it_assert_no_errors(const json_t *events, const char *group);
 
-/* The "start" event of a queue (where the consumer began it; last one), or NULL. */
+/*
+ * The "start" event of a queue (where the consumer began it; the last one
+ * before the consumer began to close: a rebalance running during ali-ons'
+ * close may start queues again), or NULL.
+ */
 const json_t *it_start_event(it_node_t *n, const char *topic, const char *broker, int queue_id);
 
 #endif

@@ -297,15 +297,21 @@ test_new_group_starts_at_zero_as_4_9_8(void **state)
                 fail_msg("%s: message %d delivered %d times", modes[m], i, counts[i]);
             }
         }
-        json_t *starts = it_events_select(events, "start", topic);
-        assert_int_equal(json_array_size(starts), QUEUES);
-        size_t i;
+        /* (a rebalance running while ali-ons closes may start queues again: not counted) */
+        size_t i, starts = 0;
         json_t *s;
-        json_array_foreach(starts, i, s)
+        json_array_foreach(events, i, s)
         {
-            assert_int_equal(rj_json_get_int(s, "offset", -1), 0);
+            const char *ev = rj_json_get_str(s, "ev", "");
+            if (strcmp(ev, "closing") == 0) {
+                break;
+            }
+            if (strcmp(ev, "start") == 0 && strcmp(rj_json_get_str(s, "topic", ""), topic) == 0) {
+                assert_int_equal(rj_json_get_int(s, "offset", -1), 0);
+                starts++;
+            }
         }
-        json_decref(starts);
+        assert_int_equal(starts, QUEUES);
         json_decref(events);
         json_decref(opts);
     }
