@@ -509,10 +509,34 @@ expect_broker_request(session_t *s, int id)
     rj_golden_frame_cleanup(&g);
 }
 
-/* Sends TagA messages to `topic` until each queue holds counts[q]. */
+/* Waits until every stored message is in its consume queue (runtime info's dispatchBehindBytes). */
+static void
+wait_dispatched(session_t *s)
+{
+    int64_t deadline = rj_clock_mono_ms() + IT_TIMEOUT_MS;
+    for (;;) {
+        rj_raw_reply_t r;
+        it_call(s->setup, 28, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+        assert_int_equal(r.code, 0);
+        json_t *info = rj_json_parse(r.body.data, r.body.len, NULL, 0);
+        const char *behind = json_string_value(
+            json_object_get(json_object_get(info, "table"), "dispatchBehindBytes"));
+        bool done = behind != NULL && strcmp(behind, "0") == 0;
+        json_decref(info);
+        rj_raw_reply_cleanup(&r);
+        if (done) {
+            return;
+        }
+        assert_true(rj_clock_mono_ms() < deadline);
+        rj_clock_sleep_ms(2);
+    }
+}
+
+/* Sends TagA messages to `topic` until each queue holds counts[q] (replayed sends included). */
 static void
 top_up(session_t *s, const char *topic, const int *counts, int nqueues, const char *tag)
 {
+    wait_dispatched(s);
     for (int q = 0; q < nqueues; q++) {
         int64_t have = it_max_offset(s->setup, topic, q);
         for (int64_t i = have; i < counts[q]; i++) {
@@ -609,9 +633,11 @@ test_session_replay_matches_rocketmq(void **state)
     load_frame_index();
     session_t s;
     memset(&s, 0, sizeof(s));
-    /* Checks every 500 ms so the transaction part sees CHECK_TRANSACTION_STATE. */
+    /* Checks every 500 ms so the transaction part sees CHECK_TRANSACTION_STATE (once the
+       transaction timeout is lowered there). */
     assert_int_equal(
-        it_broker_start(NULL, "transactionCheckInterval=500\ntransactionTimeOut=0\n", &s.broker),
+        it_broker_start(NULL, "transactionCheckInterval=500\ntransactionTimeOut=1000000000000\n",
+                        &s.broker),
         0);
     s.setup = it_connect(s.broker);
     rj_raw_reply_t r;
@@ -717,7 +743,8 @@ test_session_replay_matches_rocketmq(void **state)
     /* Two one-way offset commits; they are there afterwards. */
     golden_send_only(conn_of(&s, 82), 82);
     golden_send_only(conn_of(&s, 83), 83);
-    it_call(s.setup, 14, IT_VERSION_JAVA,
+    /* Asked on the same connection: handled after the commits (inline, in order). */
+    it_call(conn_of(&s, 83), 14, IT_VERSION_JAVA,
             "{\"consumerGroup\":\"please_rename_unique_group_name_4\",\"topic\":\"TopicTest\","
             "\"queueId\":\"2\"}",
             NULL, 0, &r);
@@ -739,6 +766,13 @@ test_session_replay_matches_rocketmq(void **state)
                  commits[i].topic, commits[i].qid, commits[i].offset);
         it_send(conn_of(&s, 82), 15, IT_VERSION_JAVA, 2, e, NULL, 0);
     }
+    /* A round trip on that connection: the one-way commits before it have been applied. */
+    it_call(conn_of(&s, 82), 14, IT_VERSION_JAVA,
+            "{\"consumerGroup\":\"please_rename_unique_group_name_4\",\"topic\":\"TopicTest\","
+            "\"queueId\":\"1\"}",
+            NULL, 0, &r);
+    assert_string_equal(rj_raw_reply_ext(&r, "offset"), "250");
+    rj_raw_reply_cleanup(&r);
     set_config(&s, "longPollingEnable=true\n");
     end_program(&s, 11); /* the consumer was killed */
 
@@ -918,6 +952,9 @@ test_session_replay_matches_rocketmq(void **state)
     assert_string_equal(rj_raw_reply_ext(&r, "queueOffset"), "1");
     rj_raw_reply_cleanup(&r);
     golden_send_only(conn_of(&s, 221), 221);
+    /* Only now may the checker look at them: a check between the two sends would have put
+       the first one back into the half queue and moved the second one's queueOffset. */
+    set_config(&s, "transactionTimeOut=0\n");
     replay(&s, 222, NULL);
     assert_int_equal(it_wait_request(conn_of(&s, 224), 39, IT_TIMEOUT_MS, &r), 0);
     rj_golden_frame_t g;
