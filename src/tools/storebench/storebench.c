@@ -7,6 +7,7 @@
  * then messages/s, MB/s and p50/p99/p999 of the latency from the append call
  * to its acknowledgement. --disk first measures the sequential write
  * bandwidth of the same file system (O_DIRECT, and buffered + fdatasync).
+ * --fill-page-cache puts the machine in a long-running broker's state first.
  */
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -97,6 +98,7 @@ typedef struct {
     bool index;
     bool keep;
     bool disk;
+    int fill_gib;
 } options_t;
 
 typedef struct worker worker_t;
@@ -314,18 +316,20 @@ usage(void)
     fprintf(stderr,
             "usage: storebench [-d dir] [-t threads] [-i inflight-per-thread] [-s msg-bytes]\n"
             "                  [-D seconds] [-f ASYNC_FLUSH|SYNC_FLUSH] [-q queues]\n"
-            "                  [--segment-size bytes] [--no-index] [--disk] [--keep]\n");
+            "                  [--segment-size bytes] [--no-index] [--disk] [--keep]\n"
+            "                  [--fill-page-cache GiB]\n");
 }
 
 int
 main(int argc, char **argv)
 {
-    options_t o = {NULL, 1, 1, 1024, 10, RJ_FLUSH_ASYNC, 8, 1073741824LL, true, false, false};
+    options_t o = {NULL, 1, 1, 1024, 10, RJ_FLUSH_ASYNC, 8, 1073741824LL, true, false, false, 0};
     static const struct option longopts[] = {
         {"segment-size", required_argument, NULL, 'S'},
         {"no-index", no_argument, NULL, 'N'},
         {"keep", no_argument, NULL, 'K'},
         {"disk", no_argument, NULL, 'B'},
+        {"fill-page-cache", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -372,6 +376,9 @@ main(int argc, char **argv)
         case 'B':
             o.disk = true;
             break;
+        case 'P':
+            o.fill_gib = atoi(optarg);
+            break;
         default:
             usage();
             return c == 'h' ? 0 : 2;
@@ -396,6 +403,27 @@ main(int argc, char **argv)
     }
     rj_log_set_level(RJ_LOG_WARN);
     rj_log_use_stderr();
+    char ballast[4200] = "";
+    if (o.fill_gib > 0) {
+        /* A long-running broker's RAM is full of page cache, so new pages are
+         * recycled ones. A fresh VM hands out never-touched memory instead, whose
+         * first touch costs a host-side fault per page: fill the page cache with
+         * a ballast file first, so the run measures the steady state. */
+        snprintf(ballast, sizeof(ballast), "%s/page-cache-ballast.tmp", dir);
+        int bfd = open(ballast, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        char *chunk = rj_calloc(1, 1 << 20);
+        for (long i = 0; bfd >= 0 && i < (long)o.fill_gib * 1024; i++) {
+            if (write(bfd, chunk, 1 << 20) != 1 << 20) {
+                break;
+            }
+        }
+        if (bfd >= 0) {
+            fdatasync(bfd);
+            close(bfd);
+        }
+        rj_free(chunk);
+        printf("page cache filled with a %d GiB ballast file (kept during the run)\n", o.fill_gib);
+    }
     if (o.disk) {
         size_t total = (size_t)4 << 30;
         printf("disk: sequential write %s: O_DIRECT %.0f MB/s, buffered+fdatasync %.0f MB/s "
@@ -502,6 +530,9 @@ main(int argc, char **argv)
     }
     rj_free(w);
     rj_store_config_cleanup(&cfg);
+    if (ballast[0] != '\0') {
+        unlink(ballast);
+    }
     if (!o.keep) {
         rj_fs_remove_tree(dir);
     }
