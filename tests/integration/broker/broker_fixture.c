@@ -96,6 +96,8 @@ it_cluster_stop(it_cluster_t *c)
     memset(c, 0, sizeof(*c));
 }
 
+static void stash_forget(const rj_raw_client_t *c);
+
 rj_raw_client_t *
 it_connect(const rj_daemon_t *d)
 {
@@ -104,6 +106,8 @@ it_connect(const rj_daemon_t *d)
     if (rc != 0) {
         fail_msg("connect to %s failed: %d", rj_daemon_addr(d), rc);
     }
+    /* The address may be that of a closed client whose requests are still kept. */
+    stash_forget(c);
     return c;
 }
 
@@ -157,6 +161,20 @@ stash_take(const rj_raw_client_t *c, int32_t code, rj_raw_reply_t *out)
         }
     }
     return false;
+}
+
+static void
+stash_forget(const rj_raw_client_t *c)
+{
+    int kept = 0;
+    for (int i = 0; i < nstash; i++) {
+        if (stash[i].client == c) {
+            rj_raw_reply_cleanup(&stash[i].frame);
+        } else {
+            stash[kept++] = stash[i];
+        }
+    }
+    nstash = kept;
 }
 
 static void
