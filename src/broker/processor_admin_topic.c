@@ -2,8 +2,9 @@
  * Topic administration (AdminBrokerProcessor): UPDATE_AND_CREATE_TOPIC,
  * DELETE_TOPIC_IN_BROKER, GET_ALL_TOPIC_CONFIG, GET_SYSTEM_TOPIC_LIST_FROM_BROKER
  * and GET_TOPIC_STATS_INFO. They write topics.json or walk every queue, so
- * they run on a worker; the incremental registration after a change goes to
- * the registration thread.
+ * they run on a worker. A created or updated topic is registered with every
+ * name server before the answer goes out (deferred until the registration
+ * completes), so `updateTopic` followed by `topicRoute` works at once.
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
@@ -24,33 +25,57 @@
     "broker."
 #define MAX_ADMIN_QUEUES 65535
 
+/* RocketMQ answers with the remark its response object was created with. */
+#define UPDATE_TOPIC_REMARK "not set any response code"
+
 typedef struct {
     rj_broker_t *broker;
-    char topic[];
-} register_task_t;
+    rj_deferred_t *deferred;
+} register_wait_t;
 
 static void
-task_register_increment(void *arg)
+reply_update_topic(rj_deferred_t *d)
 {
-    register_task_t *t = arg;
-    rj_registrar_register(t->broker->registrar, true, true, t->topic);
-    rj_free(t);
+    rj_command_t resp;
+    rj_command_init_request(&resp, RJ_RESP_SUCCESS);
+    rj_command_set_remark_cstr(&resp, UPDATE_TOPIC_REMARK);
+    rj_deferred_reply(d, &resp);
 }
 
-/* registerIncrementBrokerData: the changed topic and the current DataVersion, off this thread. */
+/* The increment registration finished (RPC loop thread or the handler's): answer now. */
 static void
-register_increment(rj_broker_t *b, const char *topic)
+on_increment_registered(int acked, void *arg)
 {
-    size_t n = strlen(topic);
-    register_task_t *t = rj_malloc(sizeof(*t) + n + 1);
-    if (t == NULL) {
-        return;
+    register_wait_t *rw = arg;
+    (void)acked; /* as in 4.9.8, a name server that did not take it is only logged */
+    /* An ORDER_TOPIC_CONFIG answer may have changed order flags. */
+    rj_broker_scheduler_signal(rw->broker->housekeeping, RJ_BROKER_SIGNAL_PERSIST_TOPICS);
+    reply_update_topic(rw->deferred);
+    rj_free(rw);
+}
+
+/*
+ * registerIncrementBrokerData: the changed topic and the current DataVersion
+ * go to every name server before the answer, so a route query right after the
+ * answer finds the topic (4.9.8 waits for the registration the same way). The
+ * reply is deferred and completed by the registration's callback, so this
+ * worker does not wait; without memory for that it registers synchronously.
+ */
+static int
+register_increment_and_reply(rj_request_t *req, const rj_command_t *cmd, rj_broker_t *b,
+                             const char *topic)
+{
+    register_wait_t *rw = rj_malloc(sizeof(*rw));
+    rj_deferred_t *d = rw != NULL ? rj_request_defer(req) : NULL;
+    if (d == NULL) {
+        rj_free(rw);
+        rj_registrar_register(b->registrar, true, true, topic);
+        return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, UPDATE_TOPIC_REMARK, false);
     }
-    t->broker = b;
-    memcpy(t->topic, topic, n + 1);
-    if (rj_broker_scheduler_post(b->registration, task_register_increment, t) != 0) {
-        rj_free(t);
-    }
+    rw->broker = b;
+    rw->deferred = d;
+    rj_registrar_register_async(b->registrar, true, topic, on_increment_registered, rw);
+    return 0;
 }
 
 static int
@@ -113,9 +138,7 @@ handle_update_and_create_topic(rj_request_t *req, const rj_command_t *cmd, void 
         return rc;
     }
     rj_topic_manager_persist(b->topics);
-    register_increment(b, name);
-    /* RocketMQ answers with the remark its response object was created with. */
-    return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, "not set any response code", false);
+    return register_increment_and_reply(req, cmd, b, name);
 }
 
 static int

@@ -40,6 +40,11 @@ typedef struct {
     json_t *order_topics; /* union of the ORDER_TOPIC_CONFIG tables returned */
     bool got_kv_table;
     rj_data_version_t local_version;
+    /* Asynchronous registrations: called once the last answer is in (else NULL). */
+    rj_registrar_t *registrar;
+    bool check_order_config;
+    rj_registrar_done_cb done;
+    void *done_arg;
 } wait_ctx_t;
 
 static wait_ctx_t *
@@ -95,12 +100,16 @@ wait_ctx_wait(wait_ctx_t *w, int64_t timeout_ms)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* Marks one answer in; the caller already updated the result fields under the lock. */
-static void
+/*
+ * Marks one answer in; the caller already updated the result fields under the
+ * lock. True for the last one (an asynchronous registration then completes).
+ */
+static bool
 wait_ctx_done_locked(wait_ctx_t *w)
 {
     w->pending--;
     pthread_cond_broadcast(&w->cond);
+    return w->pending == 0;
 }
 
 int
@@ -181,6 +190,8 @@ build_register_request(rj_registrar_t *r, const rj_buf_t *body, rj_command_t *re
     return 0;
 }
 
+static int collect_result(wait_ctx_t *w);
+
 static void
 on_register_response(int status, const rj_command_t *resp, void *arg)
 {
@@ -206,8 +217,11 @@ on_register_response(int status, const rj_command_t *resp, void *arg)
             json_decref(kv);
         }
     }
-    wait_ctx_done_locked(w);
+    bool last = wait_ctx_done_locked(w);
     pthread_mutex_unlock(&w->lock);
+    if (last && w->done != NULL) {
+        w->done(collect_result(w), w->done_arg);
+    }
     wait_ctx_release(w);
 }
 
@@ -285,6 +299,70 @@ need_register(rj_registrar_t *r, int64_t timeout_ms)
     return changed;
 }
 
+/*
+ * What the answers of a finished registration mean: ORDER_TOPIC_CONFIG tables
+ * update the topics' order flags (check_order_config). Returns the number of
+ * name servers that acknowledged.
+ */
+static int
+collect_result(wait_ctx_t *w)
+{
+    rj_registrar_t *r = w->registrar;
+    pthread_mutex_lock(&w->lock);
+    int acked = w->acked;
+    json_t *order = w->got_kv_table ? json_incref(w->order_topics) : NULL;
+    pthread_mutex_unlock(&w->lock);
+    if (w->check_order_config && order != NULL) {
+        rj_topic_manager_update_order_topics(r->broker->topics, order);
+    }
+    json_decref(order);
+    rj_log(acked == r->nnamesrv ? RJ_LOG_DEBUG : RJ_LOG_WARN, 0,
+           "register broker[%lld] to %d of %d name servers", (long long)r->broker->config.broker_id,
+           acked, r->nnamesrv);
+    return acked;
+}
+
+/*
+ * Sends REGISTER_BROKER with `only_topic` (NULL: all) to every name server;
+ * each answer (or failure) counts down `w`. The creator's reference on `w`
+ * stays with the caller. Returns 0, or an encoding error before anything was
+ * sent (then `w` holds no answer references any more).
+ */
+static int
+send_registration(rj_registrar_t *r, wait_ctx_t *w, const char *only_topic)
+{
+    rj_broker_t *b = r->broker;
+    int64_t timeout_ms = b->config.register_broker_timeout_mills;
+    rj_buf_t body = RJ_BUF_INIT;
+    int rc = encode_body(r, only_topic, &body);
+    if (rc != 0) {
+        rj_log(RJ_LOG_ERROR, rc, "encode RegisterBrokerBody");
+        rj_buf_cleanup(&body);
+        for (int i = 0; i < r->nnamesrv; i++) {
+            wait_ctx_release(w);
+        }
+        return rc;
+    }
+    for (int i = 0; i < r->nnamesrv; i++) {
+        rj_command_t req;
+        build_register_request(r, &body, &req);
+        rc = rj_rpc_client_invoke_async(b->rpc, r->namesrv[i], &req, timeout_ms,
+                                        on_register_response, w);
+        if (rc != 0) {
+            rj_log(RJ_LOG_WARN, rc, "registerBroker to %s", r->namesrv[i]);
+            pthread_mutex_lock(&w->lock);
+            bool last = wait_ctx_done_locked(w);
+            pthread_mutex_unlock(&w->lock);
+            if (last && w->done != NULL) {
+                w->done(collect_result(w), w->done_arg);
+            }
+            wait_ctx_release(w);
+        }
+    }
+    rj_buf_cleanup(&body);
+    return 0;
+}
+
 int
 rj_registrar_register(rj_registrar_t *r, bool check_order_config, bool force,
                       const char *only_topic)
@@ -297,46 +375,41 @@ rj_registrar_register(rj_registrar_t *r, bool check_order_config, bool force,
     if (!force && !need_register(r, timeout_ms)) {
         return r->nnamesrv;
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    int rc = encode_body(r, only_topic, &body);
-    if (rc != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "encode RegisterBrokerBody");
-        rj_buf_cleanup(&body);
-        return 0;
-    }
     wait_ctx_t *w = wait_ctx_create(r->nnamesrv);
     if (w == NULL) {
-        rj_buf_cleanup(&body);
         return 0;
     }
-    for (int i = 0; i < r->nnamesrv; i++) {
-        rj_command_t req;
-        build_register_request(r, &body, &req);
-        rc = rj_rpc_client_invoke_async(b->rpc, r->namesrv[i], &req, timeout_ms,
-                                        on_register_response, w);
-        if (rc != 0) {
-            rj_log(RJ_LOG_WARN, rc, "registerBroker to %s", r->namesrv[i]);
-            pthread_mutex_lock(&w->lock);
-            wait_ctx_done_locked(w);
-            pthread_mutex_unlock(&w->lock);
-            wait_ctx_release(w);
-        }
+    w->registrar = r;
+    w->check_order_config = check_order_config;
+    int acked = 0;
+    if (send_registration(r, w, only_topic) == 0) {
+        wait_ctx_wait(w, timeout_ms);
+        acked = collect_result(w);
     }
-    rj_buf_cleanup(&body);
-    wait_ctx_wait(w, timeout_ms);
-    pthread_mutex_lock(&w->lock);
-    int acked = w->acked;
-    json_t *order = w->got_kv_table ? json_incref(w->order_topics) : NULL;
-    pthread_mutex_unlock(&w->lock);
     wait_ctx_release(w);
-    if (check_order_config && order != NULL) {
-        rj_topic_manager_update_order_topics(b->topics, order);
-    }
-    json_decref(order);
-    rj_log(acked == r->nnamesrv ? RJ_LOG_DEBUG : RJ_LOG_WARN, 0,
-           "register broker[%lld] to %d of %d name servers", (long long)b->config.broker_id, acked,
-           r->nnamesrv);
     return acked;
+}
+
+void
+rj_registrar_register_async(rj_registrar_t *r, bool check_order_config, const char *only_topic,
+                            rj_registrar_done_cb cb, void *arg)
+{
+    wait_ctx_t *w = r->nnamesrv > 0 ? wait_ctx_create(r->nnamesrv) : NULL;
+    if (w == NULL) {
+        if (r->nnamesrv > 0) {
+            rj_log(RJ_LOG_ERROR, RJ_ENOMEM, "registerBroker not sent");
+        }
+        cb(0, arg);
+        return;
+    }
+    w->registrar = r;
+    w->check_order_config = check_order_config;
+    w->done = cb;
+    w->done_arg = arg;
+    if (send_registration(r, w, only_topic) != 0) {
+        cb(0, arg);
+    }
+    wait_ctx_release(w);
 }
 
 void
