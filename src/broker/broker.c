@@ -188,6 +188,10 @@ static void
 task_sample_stats(void *arg)
 {
     rj_broker_t *b = arg;
+    rj_store_stats_t st;
+    rj_store_get_stats(b->store, &st);
+    rj_broker_stats_store_totals(&b->stats, st.get_message_times_total_found,
+                                 st.get_message_times_total_miss, st.dispatch_behind_bytes);
     rj_broker_stats_sample(&b->stats);
 }
 

@@ -60,6 +60,11 @@ typedef struct {
     int64_t filter_data_clean_time_span;
     /* Java's system property rocketmq.broker.rebalance.lockMaxLiveTime, a key here. */
     int64_t rebalance_lock_max_live_time;
+    /* RocketMQ's request queue bounds, reported by GET_BROKER_RUNTIME_INFO (*QueueCapacity). */
+    int32_t send_thread_pool_queue_capacity;
+    int32_t pull_thread_pool_queue_capacity;
+    int32_t query_thread_pool_queue_capacity;
+    int32_t end_transaction_pool_queue_capacity;
     /* NettyServerConfig */
     int32_t listen_port;
     int32_t server_worker_threads;

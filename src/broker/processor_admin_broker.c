@@ -233,6 +233,87 @@ human_bytes(uint64_t bytes, char *out, size_t size)
     snprintf(out, size, "%.1f %ciB", v, units[exp - 1]);
 }
 
+/*
+ * RocketMQ's request thread-pool queues. Ours are not the same pools, so each
+ * key reports what plays that part here:
+ *   send: sends wait only while the store is busy, held by the send throttle
+ *         in arrival order: its length and the age of its oldest send;
+ *   pull, end transaction: handled on the I/O thread that read them, never
+ *         queued: always 0 (a parked long-poll pull is not waiting to run);
+ *   query (QUERY_MESSAGE, VIEW_MESSAGE_BY_ID): run on the remoting worker
+ *         pool, whose queue the broker cannot see; no queue of the broker's
+ *         own holds them: 0.
+ * The capacities are the *QueueCapacity keys of the configuration.
+ */
+static void
+write_queue_figures(rj_json_writer_t *w, rj_broker_t *b)
+{
+    kv(w, "sendThreadPoolQueueSize", "%zu", rj_send_throttle_held(b->throttle));
+    kv(w, "sendThreadPoolQueueCapacity", "%d", b->config.send_thread_pool_queue_capacity);
+    kv(w, "sendThreadPoolQueueHeadWaitTimeMills", "%lld",
+       (long long)rj_send_throttle_head_wait_ms(b->throttle));
+    kv(w, "pullThreadPoolQueueSize", "0");
+    kv(w, "pullThreadPoolQueueCapacity", "%d", b->config.pull_thread_pool_queue_capacity);
+    kv(w, "pullThreadPoolQueueHeadWaitTimeMills", "0");
+    kv(w, "queryThreadPoolQueueSize", "0");
+    kv(w, "queryThreadPoolQueueCapacity", "%d", b->config.query_thread_pool_queue_capacity);
+    kv(w, "queryThreadPoolQueueHeadWaitTimeMills", "0");
+    kv(w, "EndTransactionQueueSize", "0");
+    kv(w, "EndTransactionThreadPoolQueueCapacity", "%d",
+       b->config.end_transaction_pool_queue_capacity);
+}
+
+/* MessageStore.getRuntimeInfo's figures beyond the totals (StoreStatsService, disk ratios). */
+static void
+write_store_figures(rj_json_writer_t *w, rj_broker_t *b)
+{
+    char found[96], miss[96], total[96];
+    rj_broker_stats_get_tps(&b->stats, found, miss, total, sizeof(found));
+    kv(w, "getFoundTps", "%s", found);
+    kv(w, "getMissTps", "%s", miss);
+    kv(w, "getTotalTps", "%s", total);
+    rj_stats_store_view_t v;
+    rj_broker_stats_store_view(&b->stats, &v);
+    /* Timed around the store call of each send and pull, in ms as RocketMQ does. */
+    kv(w, "putMessageEntireTimeMax", "%lld", (long long)v.put_time_max_ms);
+    kv(w, "getMessageEntireTimeMax", "%lld", (long long)v.get_time_max_ms);
+    kv(w, "putMessageDistributeTime", "%s", v.put_distribution);
+    kv(w, "putLatency99", "%.2f", v.put_latency_99);
+    kv(w, "putLatency999", "%.2f", v.put_latency_999);
+    /* RocketMQ never sets it (always 0); here: the largest dispatch backlog seen, sampled 1/s. */
+    kv(w, "dispatchMaxBuffer", "%lld", (long long)v.dispatch_max_bytes);
+    /* No transient store pool: as RocketMQ without transientStorePoolEnable. */
+    kv(w, "remainTransientStoreBufferNumbs", "%d", INT32_MAX);
+    /* One ratio per commit-log path (storePathCommitLog may list several, comma-separated). */
+    const rj_store_config_t *scfg = rj_store_config(b->store);
+    const char *paths = scfg->store_path_commit_log;
+    char *root = NULL;
+    char dflt[4096];
+    if (paths == NULL || paths[0] == '\0') {
+        root = rj_fs_expand_home(scfg->store_path_root_dir);
+        snprintf(dflt, sizeof(dflt), "%s/commitlog", root != NULL ? root : "");
+        paths = dflt;
+    }
+    for (const char *p = paths; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        char path[4096], key[4200];
+        snprintf(path, sizeof(path), "%.*s", (int)n, p);
+        uint64_t free_bytes = 0, total_bytes = 0;
+        double ratio = -1.0;
+        if (n > 0 && rj_fs_exists(path) && rj_fs_space(path, &free_bytes, &total_bytes) == 0 &&
+            total_bytes > 0) {
+            ratio = (double)(total_bytes - free_bytes) / (double)total_bytes;
+        }
+        if (n > 0) {
+            snprintf(key, sizeof(key), "commitLogDiskRatio_%s", path);
+            kv(w, key, "%.2f", ratio);
+        }
+        p += n;
+        p += *p == ',';
+    }
+    rj_free(root);
+}
+
 static int
 handle_runtime_info(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
@@ -283,9 +364,8 @@ handle_runtime_info(rj_request_t *req, const rj_command_t *cmd, void *arg)
     kv(&w, "pageCacheLockTimeMills", "%lld", (long long)rj_store_lock_time_ms(b->store));
     kv(&w, "startAcceptSendRequestTimeStamp", "%lld",
        (long long)RJ_BROKER_CONFIG_LIVE_GET(&b->config, start_accept_send_request_time_stamp));
-    /* Sends wait in a queue only while the store is busy (held sends); pulls never queue. */
-    kv(&w, "sendThreadPoolQueueSize", "%zu", rj_send_throttle_held(b->throttle));
-    kv(&w, "pullThreadPoolQueueSize", "0");
+    write_queue_figures(&w, b);
+    write_store_figures(&w, b);
     char human[64];
     human_bytes((uint64_t)(st.commit_log_max_offset > st.commit_log_flushed_offset
                                ? st.commit_log_max_offset - st.commit_log_flushed_offset

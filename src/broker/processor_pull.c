@@ -408,8 +408,10 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
         o->retry_group = h->group;
         filter.match_record = match_retry_record;
     }
+    int64_t begin_ms = rj_clock_mono_ms();
     int rc = rj_store_get_message(b->store, h->topic, h->queue_id, h->queue_offset, h->max_msg_nums,
                                   &filter, &o->res);
+    rj_broker_stats_get_time(&b->stats, rj_clock_mono_ms() - begin_ms);
     if (rc != 0) {
         o->res.count = 0;
         fail(o, RJ_RESP_SYSTEM_ERROR, "store getMessage return null");

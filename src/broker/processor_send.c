@@ -690,7 +690,9 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
     }
     rj_store_put_result_t res;
     memset(&res, 0, sizeof(res));
+    int64_t begin_ms = rj_clock_mono_ms();
     rj_put_status_t st = rj_store_put(b->store, &msg, fw ? &fw->waiter : NULL, &res);
+    rj_broker_stats_put_time(&b->stats, rj_clock_mono_ms() - begin_ms);
     if (st == RJ_PUT_OS_PAGECACHE_BUSY && b->throttle != NULL &&
         rj_send_throttle_hold(b->throttle, req, fw ? fw->deferred : NULL, cmd, &msg, &held) == 0) {
         rj_free(fw);
@@ -790,7 +792,9 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
     }
     rj_store_put_result_t res;
     memset(&res, 0, sizeof(res));
+    int64_t begin_ms = rj_clock_mono_ms();
     rj_put_status_t st = rj_store_put_batch(b->store, &batch, fw ? &fw->waiter : NULL, &res);
+    rj_broker_stats_put_time(&b->stats, rj_clock_mono_ms() - begin_ms);
     if (st == RJ_PUT_OS_PAGECACHE_BUSY && b->throttle != NULL &&
         rj_send_throttle_hold_batch(b->throttle, req, fw ? fw->deferred : NULL, cmd, &batch, count,
                                     &held) == 0) {

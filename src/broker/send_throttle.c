@@ -82,6 +82,21 @@ rj_send_throttle_held(const rj_send_throttle_t *t)
     return t != NULL ? atomic_load(&t->count) : 0;
 }
 
+int64_t
+rj_send_throttle_head_wait_ms(rj_send_throttle_t *t)
+{
+    if (!rj_send_throttle_active(t)) {
+        return 0;
+    }
+    int64_t waited = 0;
+    pthread_mutex_lock(&t->lock);
+    if (t->head != NULL) {
+        waited = rj_clock_mono_ms() - t->head->since_ms;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return waited;
+}
+
 /* ---- answering --------------------------------------------------------------------- */
 
 static void
@@ -156,8 +171,10 @@ try_put(rj_send_throttle_t *t, held_t *h, bool last_chance)
     rj_store_put_result_t res;
     memset(&res, 0, sizeof(res));
     /* waiter NULL: under SYNC_FLUSH this thread waits for the fsync, not an I/O thread. */
+    int64_t begin_ms = rj_clock_mono_ms();
     rj_put_status_t st = h->is_batch ? rj_store_put_batch(t->broker->store, &h->batch, NULL, &res)
                                      : rj_store_put(t->broker->store, &h->msg, NULL, &res);
+    rj_broker_stats_put_time(&t->broker->stats, rj_clock_mono_ms() - begin_ms);
     if (st == RJ_PUT_OS_PAGECACHE_BUSY && !last_chance) {
         return false;
     }

@@ -33,6 +33,9 @@ bool rj_send_throttle_active(const rj_send_throttle_t *t);
 /* Number of held sends (runtime info). */
 size_t rj_send_throttle_held(const rj_send_throttle_t *t);
 
+/* How long the oldest held send has waited, ms; 0 when nothing is held (runtime info). */
+int64_t rj_send_throttle_head_wait_ms(rj_send_throttle_t *t);
+
 /*
  * What to answer with once the put succeeds: the response's queue id and
  * whether the reply must wait for topics.json (an auto-created topic).

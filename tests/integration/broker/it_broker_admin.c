@@ -252,6 +252,88 @@ test_broker_config_and_runtime_info(void **state)
     rj_raw_client_close(c);
 }
 
+/* Keys whose name carries a path of the capturing machine: compared by their prefix. */
+static const char *
+runtime_key_class(const char *key)
+{
+    return strncmp(key, "commitLogDiskRatio_", 19) == 0 ? "commitLogDiskRatio_" : key;
+}
+
+static bool
+has_key_class(const json_t *table, const char *cls)
+{
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)table, k, v)
+    {
+        if (strcmp(runtime_key_class(k), cls) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+test_runtime_info_has_the_keys_of_rocketmq(void **state)
+{
+    (void)state;
+    rj_golden_frame_t g;
+    assert_int_equal(rj_golden_frame_load(24, &g), 0);
+    json_t *want = rj_json_parse(g.body.data, g.body.len, NULL, 0);
+    const json_t *want_table = json_object_get(want, "table");
+    assert_true(json_object_size(want_table) > 40);
+
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    it_call(c, 28, IT_VERSION_JAVA, NULL, NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    json_t *mine = body_json(&r);
+    const json_t *table = json_object_get(mine, "table");
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)want_table, k, v)
+    {
+        if (!has_key_class(table, runtime_key_class(k))) {
+            fail_msg("runtime info lacks %s", k);
+        }
+    }
+    json_object_foreach((json_t *)table, k, v)
+    {
+        if (!has_key_class(want_table, runtime_key_class(k))) {
+            fail_msg("runtime info has %s, which 4.9.8 does not send", k);
+        }
+        assert_true(json_is_string(v));
+    }
+    /* Values of this broker: configured capacities, its commit-log path, no transient pool. */
+    assert_string_equal(json_string_value(json_object_get(table, "sendThreadPoolQueueCapacity")),
+                        "10000");
+    assert_string_equal(json_string_value(json_object_get(table, "queryThreadPoolQueueCapacity")),
+                        "20000");
+    assert_string_equal(
+        json_string_value(json_object_get(table, "remainTransientStoreBufferNumbs")), "2147483647");
+    char path_key[512];
+    snprintf(path_key, sizeof(path_key), "commitLogDiskRatio_%s/store/commitlog",
+             rj_daemon_dir(cluster.broker));
+    assert_non_null(json_object_get(table, path_key));
+    assert_string_equal(json_string_value(json_object_get(table, "sendThreadPoolQueueSize")), "0");
+    assert_string_equal(
+        json_string_value(json_object_get(table, "sendThreadPoolQueueHeadWaitTimeMills")), "0");
+    int fields = 0;
+    const char *total = json_string_value(json_object_get(table, "getTotalTps"));
+    for (const char *p = total; p != NULL; p = strchr(p + 1, ' ')) {
+        fields++;
+    }
+    assert_int_equal(fields, 3);
+    /* Sends and pulls happened: their store calls were timed (whole ms, so 0 is possible). */
+    assert_true(strtoll(json_string_value(json_object_get(table, "putMessageEntireTimeMax")), NULL,
+                        10) >= 0);
+    json_decref(mine);
+    rj_raw_reply_cleanup(&r);
+    json_decref(want);
+    rj_golden_frame_cleanup(&g);
+    rj_raw_client_close(c);
+}
+
 static void
 test_groups_connections_offsets_and_forwarding(void **state)
 {
@@ -590,6 +672,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topic_admin),
         cmocka_unit_test(test_broker_config_and_runtime_info),
+        cmocka_unit_test(test_runtime_info_has_the_keys_of_rocketmq),
         cmocka_unit_test(test_groups_connections_offsets_and_forwarding),
         cmocka_unit_test(test_small_admin_codes),
     };
