@@ -196,6 +196,13 @@ task_sample_stats(void *arg)
 }
 
 static void
+task_sample_group_stats(void *arg)
+{
+    rj_broker_t *b = arg;
+    rj_group_stats_sample(b->group_stats, rj_clock_wall_ms());
+}
+
+static void
 task_register_periodic(void *arg)
 {
     rj_broker_t *b = arg;
@@ -280,6 +287,7 @@ rj_broker_create(rj_broker_config_t *cfg, rj_store_config_t *scfg, rj_broker_t *
         (rc = rj_consumer_filter_manager_create(filters_path, b->config.filter_data_clean_time_span,
                                                 &b->filters)) != 0 ||
         (rc = rj_producer_manager_create(&b->producers)) != 0 ||
+        (rc = rj_group_stats_create(&b->group_stats)) != 0 ||
         (rc = rj_broker_scheduler_create("BrokerHousekeep", &b->housekeeping)) != 0 ||
         (rc = rj_broker_scheduler_create("BrokerRegister", &b->registration)) != 0) {
         goto done;
@@ -345,6 +353,9 @@ start_schedulers(rj_broker_t *b)
         (rc = rj_broker_scheduler_every(b->housekeeping, CLIENT_SCAN_INTERVAL_MS,
                                         CLIENT_SCAN_INTERVAL_MS, task_scan_clients, b)) != 0 ||
         (rc = rj_broker_scheduler_every(b->housekeeping, 1000, 1000, task_sample_stats, b)) != 0 ||
+        (rc = rj_broker_scheduler_every(b->housekeeping, RJ_GROUP_STATS_SAMPLE_MS,
+                                        RJ_GROUP_STATS_SAMPLE_MS, task_sample_group_stats, b)) !=
+            0 ||
         (rc = rj_broker_scheduler_on_signal(b->housekeeping, RJ_BROKER_SIGNAL_PERSIST_TOPICS,
                                             task_persist_topics, b)) != 0 ||
         (rc = rj_broker_scheduler_on_signal(b->housekeeping, RJ_BROKER_SIGNAL_PERSIST_GROUPS,
@@ -525,6 +536,7 @@ rj_broker_destroy(rj_broker_t *b)
         close(b->ha_listen_fd);
     }
     rj_broker_stats_cleanup(&b->stats);
+    rj_group_stats_destroy(b->group_stats);
     for (size_t i = 0; i < b->nretired; i++) {
         rj_free(b->retired_strings[i]);
     }

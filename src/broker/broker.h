@@ -15,6 +15,7 @@
 #include "broker/consumer_filter_manager.h"
 #include "broker/consumer_manager.h"
 #include "broker/group_manager.h"
+#include "broker/group_stats.h"
 #include "broker/offset_manager.h"
 #include "broker/producer_manager.h"
 #include "broker/topic_manager.h"
@@ -64,6 +65,7 @@ typedef struct rj_broker {
     rj_broker_scheduler_t *registration; /* name-server registration */
     rj_broker_scheduler_t *tx_check;     /* transaction check service (masters) */
     rj_broker_stats_t stats;
+    rj_group_stats_t *group_stats; /* pulled messages per group and topic (consumeTps) */
 
     char broker_addr[80];     /* brokerIP1:listenPort, what clients connect to */
     char ha_addr[80];         /* brokerIP2:haListenPort */

@@ -8,6 +8,7 @@
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
+#include "broker/group_stats.h"
 #include "broker/processor.h"
 #include "common/alloc.h"
 #include "common/hashmap.h"
@@ -195,7 +196,7 @@ write_consume_stats(rj_broker_t *b, rj_json_writer_t *w, rj_bytes_t group, rj_by
     int64_t diff = 0;
     rj_jw_object_begin(w);
     rj_jw_key(w, "consumeTps");
-    rj_jw_double(w, 0.0);
+    rj_jw_double(w, rj_group_stats_tps(b->group_stats, topic, group));
     rj_jw_key(w, "offsetTable");
     rj_jw_object_begin(w);
     for (int32_t q = 0; q < nqueues; q++) {
@@ -272,23 +273,35 @@ handle_consume_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
     } else {
         rj_hashmap_put(t.set, topic.data, topic.len, (void *)1, NULL);
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "consumeTps");
-    rj_jw_double(&w, 0.0);
-    rj_jw_key(&w, "offsetTable");
-    rj_jw_object_begin(&w);
+    /* The topics that count, and their pull rates summed (consumeTps comes first). */
     rj_hashmap_iter_t it;
     const char *name;
     size_t len;
     void *v;
+    double tps = 0.0;
     rj_hashmap_iter_init(t.set, &it);
     while (rj_hashmap_iter_next(&it, &name, &len, &v)) {
         rj_bytes_t tb = rj_bytes(name, len);
         rj_topic_config_t tc;
         if (!rj_topic_manager_lookup(b->topics, tb, &tc) || skip_unsubscribed(b, group, tb)) {
+            rj_hashmap_iter_remove(&it);
+            continue;
+        }
+        tps += rj_group_stats_tps(b->group_stats, tb, group);
+    }
+    rj_buf_t body = RJ_BUF_INIT;
+    rj_json_writer_t w;
+    rj_jw_init(&w, &body, 0);
+    rj_jw_object_begin(&w);
+    rj_jw_key(&w, "consumeTps");
+    rj_jw_double(&w, tps);
+    rj_jw_key(&w, "offsetTable");
+    rj_jw_object_begin(&w);
+    rj_hashmap_iter_init(t.set, &it);
+    while (rj_hashmap_iter_next(&it, &name, &len, &v)) {
+        rj_bytes_t tb = rj_bytes(name, len);
+        rj_topic_config_t tc;
+        if (!rj_topic_manager_lookup(b->topics, tb, &tc)) {
             continue;
         }
         for (int32_t q = 0; q < tc.read_queue_nums; q++) {

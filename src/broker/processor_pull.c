@@ -14,6 +14,7 @@
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
+#include "broker/group_stats.h"
 #include "broker/long_poll.h"
 #include "broker/processor.h"
 #include "broker/sql92.h"
@@ -455,6 +456,7 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
 
     if (o->code == RJ_RESP_SUCCESS) {
         rj_broker_stats_get(&b->stats, o->res.count, o->res.total_bytes);
+        rj_group_stats_add(b->group_stats, h->topic, h->group, o->res.count);
     } else if (o->code == RJ_RESP_PULL_NOT_FOUND && allow_suspend && has_suspend) {
         o->park = true;
         o->park_ms = RJ_BROKER_CONFIG_LIVE_GET(&b->config, long_polling_enable)

@@ -334,6 +334,80 @@ test_runtime_info_has_the_keys_of_rocketmq(void **state)
     rj_raw_client_close(c);
 }
 
+/* The consumeTps of GET_BROKER_CONSUME_STATS for `group` (its first topic), or -1. */
+static double
+broker_consume_tps(rj_raw_client_t *c, const char *group)
+{
+    rj_raw_reply_t r;
+    it_call(c, 317, IT_VERSION_JAVA, "{\"isOrder\":\"false\"}", NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    json_t *all = body_json(&r);
+    double tps = -1.0;
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(all, "consumeStatsList"), i, entry)
+    {
+        json_t *list = json_object_get(entry, group);
+        if (list != NULL) {
+            tps = json_number_value(json_object_get(json_array_get(list, 0), "consumeTps"));
+        }
+    }
+    json_decref(all);
+    rj_raw_reply_cleanup(&r);
+    return tps;
+}
+
+static void
+test_consume_tps_counts_pulled_messages(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(cluster.broker);
+    rj_raw_reply_t r;
+    it_call(c, 17, IT_VERSION_JAVA,
+            "{\"topic\":\"TpsTopic\",\"defaultTopic\":\"TBW102\",\"readQueueNums\":\"1\","
+            "\"writeQueueNums\":\"1\",\"perm\":\"6\",\"topicFilterType\":\"SINGLE_TAG\","
+            "\"order\":\"false\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+    for (int i = 0; i < 20; i++) {
+        it_send_message(c, "TpsTopic", 0, "TAGS\001t", "m", 1, &r);
+        assert_int_equal(r.code, 0);
+        rj_raw_reply_cleanup(&r);
+    }
+    wait_max_offset(c, "TpsTopic", 0, 20);
+    it_pull(c, "tps_group", "TpsTopic", 0, 0, 32, "*", NULL, &r);
+    assert_int_equal(it_count_records(&r), 20);
+    rj_raw_reply_cleanup(&r);
+    it_call(c, 15, IT_VERSION_JAVA,
+            "{\"consumerGroup\":\"tps_group\",\"topic\":\"TpsTopic\",\"queueId\":\"0\","
+            "\"commitOffset\":\"20\"}",
+            NULL, 0, &r);
+    assert_int_equal(r.code, 0);
+    rj_raw_reply_cleanup(&r);
+
+    /* Sampled every 10 s as RocketMQ's GROUP_GET_NUMS: 20 messages over 10 s .. 60 s. */
+    double tps = 0.0;
+    int64_t deadline = rj_clock_mono_ms() + 3 * 10000;
+    while (tps == 0.0) {
+        it_call(c, 208, IT_VERSION_JAVA, "{\"consumerGroup\":\"tps_group\"}", NULL, 0, &r);
+        assert_int_equal(r.code, 0);
+        json_t *stats = body_json(&r);
+        tps = json_number_value(json_object_get(stats, "consumeTps"));
+        assert_non_null(strstr(rj_raw_reply_body_text(&r), "\"topic\":\"TpsTopic\""));
+        json_decref(stats);
+        rj_raw_reply_cleanup(&r);
+        if (tps == 0.0) {
+            assert_true(rj_clock_mono_ms() < deadline);
+            rj_clock_sleep_ms(100);
+        }
+    }
+    assert_true(tps >= 20.0 / 60.0 - 1e-9 && tps <= 2.0 + 1e-9);
+    double broker_tps = broker_consume_tps(c, "tps_group");
+    assert_true(broker_tps >= 20.0 / 60.0 - 1e-9 && broker_tps <= 2.0 + 1e-9);
+    rj_raw_client_close(c);
+}
+
 static void
 test_groups_connections_offsets_and_forwarding(void **state)
 {
@@ -674,6 +748,7 @@ main(void)
         cmocka_unit_test(test_broker_config_and_runtime_info),
         cmocka_unit_test(test_runtime_info_has_the_keys_of_rocketmq),
         cmocka_unit_test(test_groups_connections_offsets_and_forwarding),
+        cmocka_unit_test(test_consume_tps_counts_pulled_messages),
         cmocka_unit_test(test_small_admin_codes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
