@@ -22,7 +22,8 @@
  * Returning 0 without replying or deferring is a handler bug: the layer answers
  * SYSTEM_ERROR "no response" and logs it. Unregistered codes are answered with
  * REQUEST_CODE_NOT_SUPPORTED (3), remark " request type <code> not supported".
- * Replies always go out in the request's serialize type, with the request's
+ * Replies go out in the request's serialize type (unless the handler chose
+ * another with rj_request_set_reply_serialize_type()), with the request's
  * opaque and the RESPONSE flag (the reply functions stamp these on `resp`).
  *
  * LIFETIME. Connections are reference counted. The layer holds a reference
@@ -130,6 +131,15 @@ int rj_request_reply_segments(rj_request_t *req, rj_command_t *resp, const rj_se
  * Thread: the handler's thread, during the handler.
  */
 rj_deferred_t *rj_request_defer(rj_request_t *req);
+
+/*
+ * Makes the reply to `req` (direct, or through a handle deferred after this
+ * call) go out with `serialize_type` (RJ_SERIALIZE_JSON / RJ_SERIALIZE_ROCKETMQ)
+ * instead of the request's own. RocketMQ's zero-copy answers (QUERY_MESSAGE,
+ * VIEW_MESSAGE_BY_ID) encode their header as JSON whatever the request used.
+ * Thread: the handler's thread, during the handler.
+ */
+void rj_request_set_reply_serialize_type(rj_request_t *req, uint8_t serialize_type);
 
 /* The connection a request arrived on (valid during the handler; retain to keep). */
 rj_connection_t *rj_request_connection(const rj_request_t *req);

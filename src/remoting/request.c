@@ -287,6 +287,12 @@ rj_request_defer(rj_request_t *req)
     return d;
 }
 
+void
+rj_request_set_reply_serialize_type(rj_request_t *req, uint8_t serialize_type)
+{
+    req->serialize_type = serialize_type;
+}
+
 rj_connection_t *
 rj_request_connection(const rj_request_t *req)
 {

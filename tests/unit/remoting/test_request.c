@@ -1,8 +1,8 @@
 /*
  * Tests of src/remoting/request.c: deferred replies completed from other
  * threads, worker handlers, zero-copy segments (released exactly once on every
- * path), reply state rules, cancellation, and flow control by outstanding
- * requests.
+ * path), reply state rules, cancellation, flow control by outstanding
+ * requests, and replies forced to a JSON header.
  */
 #include "remoting/server.h"
 
@@ -24,13 +24,15 @@
 #include <cmocka.h>
 
 enum {
-    CODE_HOLD = 2000,   /* defers; the test completes it */
-    CODE_WORKER = 2001, /* WORKER mode echo */
-    CODE_SEGS = 2002,   /* zero-copy reply with three segments */
-    CODE_TWICE = 2003,  /* replies twice, defers after reply */
-    CODE_WFAIL = 2004,  /* WORKER mode error */
-    CODE_BIGSEG = 2005, /* one 8 MiB segment */
-    CODE_WDEFER = 2006, /* WORKER mode defer */
+    CODE_HOLD = 2000,      /* defers; the test completes it */
+    CODE_WORKER = 2001,    /* WORKER mode echo */
+    CODE_SEGS = 2002,      /* zero-copy reply with three segments */
+    CODE_TWICE = 2003,     /* replies twice, defers after reply */
+    CODE_WFAIL = 2004,     /* WORKER mode error */
+    CODE_BIGSEG = 2005,    /* one 8 MiB segment */
+    CODE_WDEFER = 2006,    /* WORKER mode defer */
+    CODE_JSON_SEGS = 2007, /* zero-copy reply forced to a JSON header (WORKER) */
+    CODE_JSON_HOLD = 2008, /* forced to JSON, then deferred */
     MAX_HELD = 4096,
 };
 
@@ -132,6 +134,20 @@ segs_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
 }
 
 static int
+json_segs_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_request_set_reply_serialize_type(req, RJ_SERIALIZE_JSON);
+    return segs_handler(req, cmd, arg);
+}
+
+static int
+json_hold_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_request_set_reply_serialize_type(req, RJ_SERIALIZE_JSON);
+    return hold_handler(req, cmd, arg);
+}
+
+static int
 bigseg_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     fixture_t *f = arg;
@@ -187,6 +203,10 @@ start(uint32_t max_pending)
     assert_int_equal(rj_server_register(f->srv, CODE_SEGS, RJ_DISPATCH_INLINE, segs_handler, f), 0);
     assert_int_equal(rj_server_register(f->srv, CODE_BIGSEG, RJ_DISPATCH_INLINE, bigseg_handler, f),
                      0);
+    assert_int_equal(
+        rj_server_register(f->srv, CODE_JSON_SEGS, RJ_DISPATCH_WORKER, json_segs_handler, f), 0);
+    assert_int_equal(
+        rj_server_register(f->srv, CODE_JSON_HOLD, RJ_DISPATCH_INLINE, json_hold_handler, f), 0);
     assert_int_equal(rj_server_register(f->srv, CODE_TWICE, RJ_DISPATCH_INLINE, twice_handler, f),
                      0);
     assert_int_equal(rj_server_register(f->srv, 1, 7, twice_handler, f), RJ_EINVAL);
@@ -419,6 +439,54 @@ test_zero_copy_segments_are_written_and_released_once(void **state)
 }
 
 static void
+test_reply_serialize_type_can_be_forced_to_json(void **state)
+{
+    fixture_t *f = *state;
+    int fd = raw_connect(f->port);
+    rj_buf_t b = RJ_BUF_INIT;
+    rj_command_t r;
+    /* Zero-copy reply from a worker: JSON header for both request types. */
+    for (uint8_t type = 0; type <= 1; type++) {
+        rj_command_t c;
+        rj_command_init_request(&c, CODE_JSON_SEGS);
+        c.opaque = 60 + type;
+        c.serialize_type = type;
+        raw_send_cmd(fd, &c);
+        assert_true(raw_read_frame(fd, &b, &r, 5000));
+        assert_int_equal(r.opaque, 60 + type);
+        assert_int_equal(r.serialize_type, RJ_SERIALIZE_JSON);
+        assert_true(r.flag & RJ_CMD_FLAG_RESPONSE);
+        assert_true(rj_bytes_eq_cstr(r.body, "alpha-beta-gamma"));
+        int64_t n;
+        assert_int_equal(rj_command_ext_i64(&r, "n", &n), 0);
+        assert_int_equal(n, 3);
+    }
+    /* Forced before deferring: the deferred completion keeps it. */
+    rj_command_t c;
+    rj_command_init_request(&c, CODE_JSON_HOLD);
+    c.opaque = 70;
+    c.serialize_type = RJ_SERIALIZE_ROCKETMQ;
+    raw_send_cmd(fd, &c);
+    rj_command_t resp;
+    rj_command_init_request(&resp, RJ_RESP_SUCCESS);
+    rj_command_set_remark_cstr(&resp, "later");
+    assert_int_equal(rj_deferred_reply(held_at(f, 0), &resp), 0);
+    assert_true(raw_read_frame(fd, &b, &r, 5000));
+    assert_int_equal(r.opaque, 70);
+    assert_int_equal(r.serialize_type, RJ_SERIALIZE_JSON);
+    assert_true(rj_bytes_eq_cstr(r.remark, "later"));
+    /* Other codes still answer in the request's type. */
+    rj_command_init_request(&c, CODE_SEGS);
+    c.opaque = 71;
+    c.serialize_type = RJ_SERIALIZE_ROCKETMQ;
+    raw_send_cmd(fd, &c);
+    assert_true(raw_read_frame(fd, &b, &r, 5000));
+    assert_int_equal(r.serialize_type, RJ_SERIALIZE_ROCKETMQ);
+    rj_buf_cleanup(&b);
+    close(fd);
+}
+
+static void
 test_big_segment_waits_for_a_slow_reader(void **state)
 {
     fixture_t *f = *state;
@@ -535,6 +603,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_zero_copy_segments_are_written_and_released_once,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_serialize_type_can_be_forced_to_json, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_big_segment_waits_for_a_slow_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deferred_reply_after_close_is_dropped, setup,
                                         teardown),
