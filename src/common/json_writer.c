@@ -114,18 +114,6 @@ rj_jw_array_end(rj_json_writer_t *w)
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static int
-append_u_escape(rj_buf_t *out, unsigned unit)
-{
-    char e[6] = {'\\',
-                 'u',
-                 hex_digits[(unit >> 12) & 0xF],
-                 hex_digits[(unit >> 8) & 0xF],
-                 hex_digits[(unit >> 4) & 0xF],
-                 hex_digits[unit & 0xF]};
-    return rj_buf_append(out, e, sizeof(e));
-}
-
 /* Decodes one UTF-8 code point; malformed bytes yield U+FFFD one at a time. */
 static uint32_t
 next_code_point(const uint8_t *p, size_t n, size_t *used)
@@ -148,80 +136,145 @@ next_code_point(const uint8_t *p, size_t n, size_t *used)
     return cp;
 }
 
+/*
+ * Bytes the escaper must rewrite: control characters, '"' and '\\'; in
+ * ASCII-only mode also every byte >= 0x80 (one table per mode, so the scan
+ * loop tests one byte with one load).
+ */
+#define RJ_JW_CONTROLS                                                                  \
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, \
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, \
+    [0x0E] = 1, [0x0F] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, \
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1, \
+    [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, ['"'] = 1, ['\\'] = 1
+#define RJ_JW_HIGH8(b)                                                                         \
+    [b + 0] = 1, [b + 1] = 1, [b + 2] = 1, [b + 3] = 1, [b + 4] = 1, [b + 5] = 1, [b + 6] = 1, \
+         [b + 7] = 1
+#define RJ_JW_HIGH32(b) RJ_JW_HIGH8(b), RJ_JW_HIGH8(b + 8), RJ_JW_HIGH8(b + 16), RJ_JW_HIGH8(b + 24)
+
+static const uint8_t escape_utf8[256] = {RJ_JW_CONTROLS};
+static const uint8_t escape_ascii[256] = {RJ_JW_CONTROLS, RJ_JW_HIGH32(0x80), RJ_JW_HIGH32(0xA0),
+                                          RJ_JW_HIGH32(0xC0), RJ_JW_HIGH32(0xE0)};
+
+#undef RJ_JW_HIGH32
+#undef RJ_JW_HIGH8
+#undef RJ_JW_CONTROLS
+
+/* Two-character escapes of the ASCII bytes that have one (0: \u00XX). */
+static const char short_escape[128] = {
+    ['"'] = '"',  ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r',
+    ['\t'] = 't', ['\b'] = 'b',  ['\f'] = 'f',
+};
+
+#define ONES8 0x0101010101010101ull
+#define HIGHS8 0x8080808080808080ull
+
+/*
+ * True when none of the 8 bytes of `x` needs escaping: no byte below 0x20, no
+ * '"' or '\\', and (ascii_only) no byte >= 0x80. The zero-byte test may give
+ * false positives only above a true one, so "none" is exact.
+ */
+static inline bool
+word_is_plain(uint64_t x, uint64_t high_mask)
+{
+    uint64_t quote = x ^ (ONES8 * '"');
+    uint64_t bslash = x ^ (ONES8 * '\\');
+    uint64_t hits =
+        ((x - ONES8 * 0x20) & ~x) | ((quote - ONES8) & ~quote) | ((bslash - ONES8) & ~bslash);
+    return ((hits & HIGHS8) | (x & high_mask)) == 0;
+}
+
+/* Writes \uXXXX at w; returns the end. */
+static inline uint8_t *
+put_u_escape(uint8_t *w, unsigned unit)
+{
+    w[0] = '\\';
+    w[1] = 'u';
+    w[2] = (uint8_t)hex_digits[(unit >> 12) & 0xF];
+    w[3] = (uint8_t)hex_digits[(unit >> 8) & 0xF];
+    w[4] = (uint8_t)hex_digits[(unit >> 4) & 0xF];
+    w[5] = (uint8_t)hex_digits[unit & 0xF];
+    return w + 6;
+}
+
+/* Longest output of one escape: a 4-byte UTF-8 sequence as a \uXXXX\uXXXX pair. */
+#define MAX_ESCAPE_BYTES 12
+
+/*
+ * DESIGN. Header values (message properties with their \001/\002 separators)
+ * are mostly plain bytes with an escape every few dozen, so the plain runs
+ * are found 8 bytes at a time (then byte by byte through a table) and copied
+ * with one memcpy, and escapes are written straight into the buffer. Room is
+ * kept for every remaining input byte plus the closing quote, so a run never
+ * needs a capacity check; only an escape (which may grow the text) does.
+ */
 int
 rj_json_append_string(rj_buf_t *out, const char *s, size_t len, unsigned flags)
 {
     const uint8_t *p = (const uint8_t *)s;
-    size_t run = 0; /* start of the pending run of bytes that need no escaping */
+    const uint8_t *end = p + len;
+    const uint8_t *needs_escape = (flags & RJ_JW_ASCII_ONLY) ? escape_ascii : escape_utf8;
+    const uint64_t high_mask = (flags & RJ_JW_ASCII_ONLY) ? HIGHS8 : 0;
+    size_t start = out->len;
     int rc = rj_buf_reserve(out, len + 2);
     if (rc != 0) {
         return rc;
     }
     out->data[out->len++] = '"';
-    for (size_t i = 0; i < len;) {
-        uint8_t c = p[i];
-        const char *esc = NULL;
-        if (c >= 0x20 && c != '"' && c != '\\' && (c < 0x80 || !(flags & RJ_JW_ASCII_ONLY))) {
-            i++;
-            continue;
+    while (p < end) {
+        const uint8_t *run = p;
+        while (end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, sizeof(x));
+            if (!word_is_plain(x, high_mask)) {
+                break;
+            }
+            p += 8;
         }
-        if ((rc = rj_buf_append(out, p + run, i - run)) != 0) {
+        while (p < end && !needs_escape[*p]) {
+            p++;
+        }
+        if (p > run) {
+            memcpy(out->data + out->len, run, (size_t)(p - run));
+            out->len += (size_t)(p - run);
+        }
+        if (p == end) {
+            break;
+        }
+        /* An escape: make room for it on top of the rest of the input and the quote. */
+        if (out->cap - out->len < MAX_ESCAPE_BYTES + (size_t)(end - p) + 1 &&
+            (rc = rj_buf_reserve(out, MAX_ESCAPE_BYTES + (size_t)(end - p) + 1)) != 0) {
+            out->len = start;
             return rc;
         }
-        switch (c) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        default:
-            break;
-        }
-        if (esc != NULL) {
-            rc = rj_buf_append(out, esc, 2);
-            i++;
-        } else if (c < 0x80) {
-            rc = append_u_escape(out, c);
-            i++;
+        uint8_t *w = out->data + out->len;
+        uint8_t c = *p;
+        if (c < 0x80) {
+            char e = short_escape[c];
+            if (e != 0) {
+                w[0] = '\\';
+                w[1] = (uint8_t)e;
+                w += 2;
+            } else {
+                w = put_u_escape(w, c);
+            }
+            p++;
         } else {
             size_t used;
-            uint32_t cp = next_code_point(p + i, len - i, &used);
-            i += used;
+            uint32_t cp = next_code_point(p, (size_t)(end - p), &used);
+            p += used;
             if (cp >= 0x10000) {
                 cp -= 0x10000;
-                rc = append_u_escape(out, 0xD800 + (cp >> 10));
-                if (rc == 0) {
-                    rc = append_u_escape(out, 0xDC00 + (cp & 0x3FF));
-                }
+                w = put_u_escape(w, 0xD800 + (cp >> 10));
+                w = put_u_escape(w, 0xDC00 + (cp & 0x3FF));
             } else {
-                rc = append_u_escape(out, cp);
+                w = put_u_escape(w, cp);
             }
         }
-        if (rc != 0) {
-            return rc;
-        }
-        run = i;
+        out->len = (size_t)(w - out->data);
     }
-    if ((rc = rj_buf_append(out, p + run, len - run)) != 0) {
-        return rc;
-    }
-    return rj_buf_append_u8(out, '"');
+    out->data[out->len++] = '"';
+    return 0;
 }
 
 void
