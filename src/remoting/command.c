@@ -16,22 +16,44 @@
 
 #include <string.h>
 
+/* "00".."99": two digits per division in rj_command_format_i64. */
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
 size_t
 rj_command_format_i64(char buf[24], int64_t v)
 {
-    char t[24];
-    char *end = t + sizeof(t);
-    char *p = end;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
+    size_t digits = 1;
+    for (uint64_t t = u; t >= 10; t /= 10) {
+        digits++;
+    }
+    size_t n = digits + (v < 0);
+    char *p = buf + n;
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
+    }
+    if (u >= 10) {
+        unsigned d = (unsigned)u * 2;
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0) {
         *--p = '-';
     }
-    size_t n = (size_t)(end - p);
-    memcpy(buf, p, n);
     return n;
 }
 

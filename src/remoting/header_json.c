@@ -721,30 +721,35 @@ append_int(rj_buf_t *out, int64_t v)
     return put(out, t, n);
 }
 
+/* Header strings up to this length are checked and copied inline. */
+#define SHORT_STR_MAX 16
+
 /*
- * Appends `s` as a JSON string. Strings without a byte to escape (nearly all
- * header values) are copied in one go; the others go through the common JSON
- * writer's escaper (control characters as \u00XX, as fastjson writes them).
+ * Appends `s` as a JSON string. Short strings without a byte to escape (keys,
+ * names, numbers: nearly all header values) are written inline; the others
+ * go through the common JSON writer's escaper (control characters as
+ * \u00XX, as fastjson writes them), which copies plain runs in bulk.
  */
-static int
+static inline int
 append_str(rj_buf_t *out, rj_bytes_t s)
 {
-    for (size_t i = 0; i < s.len; i++) {
-        if (str_class[s.data[i]] != 0) {
-            return rj_json_append_string(out, (const char *)s.data, s.len, 0);
+    if (s.len <= SHORT_STR_MAX) {
+        uint8_t any = 0;
+        for (size_t i = 0; i < s.len; i++) {
+            any |= str_class[s.data[i]];
+        }
+        if (any == 0 && out->cap - out->len >= s.len + 2) {
+            uint8_t *w = out->data + out->len;
+            *w = '"';
+            for (size_t i = 0; i < s.len; i++) {
+                w[1 + i] = s.data[i];
+            }
+            w[s.len + 1] = '"';
+            out->len += s.len + 2;
+            return 0;
         }
     }
-    int rc = rj_buf_reserve(out, s.len + 2);
-    if (rc == 0) {
-        uint8_t *w = out->data + out->len;
-        *w = '"';
-        if (s.len > 0) {
-            memcpy(w + 1, s.data, s.len);
-        }
-        w[s.len + 1] = '"';
-        out->len += s.len + 2;
-    }
-    return rc;
+    return rj_json_append_string(out, (const char *)s.data, s.len, 0);
 }
 
 static int

@@ -9,7 +9,9 @@
 #include "common/buf.h"
 #include "common/fs.h"
 #include "ramjet/status.h"
+#include "remoting/command_internal.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -611,6 +613,56 @@ test_golden_frames_decode_and_reencode(void **state)
     free(text);
 }
 
+static void
+test_format_i64_matches_printf(void **state)
+{
+    (void)state;
+    int64_t values[] = {0,
+                        1,
+                        9,
+                        10,
+                        11,
+                        99,
+                        100,
+                        101,
+                        -1,
+                        -9,
+                        -10,
+                        -99,
+                        -100,
+                        12345,
+                        -123456,
+                        999999999,
+                        INT32_MAX,
+                        INT32_MIN,
+                        INT64_MAX,
+                        INT64_MIN,
+                        INT64_MIN + 1,
+                        1000000000000,
+                        -1000000000000,
+                        4294967296};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char got[24], want[32];
+        size_t n = rj_command_format_i64(got, values[i]);
+        int m = snprintf(want, sizeof(want), "%" PRId64, values[i]);
+        assert_int_equal(n, (size_t)m);
+        assert_memory_equal(got, want, n);
+    }
+    /* Every power of ten and its neighbours, both signs. */
+    for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+        for (int64_t d = -1; d <= 1; d++) {
+            for (int sign = -1; sign <= 1; sign += 2) {
+                int64_t v = sign * (p + d);
+                char got[24], want[32];
+                size_t n = rj_command_format_i64(got, v);
+                int m = snprintf(want, sizeof(want), "%" PRId64, v);
+                assert_int_equal(n, (size_t)m);
+                assert_memory_equal(got, want, n);
+            }
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -629,6 +681,7 @@ main(void)
         cmocka_unit_test(test_lookups_follow_java_parsing),
         cmocka_unit_test(test_dup_is_independent_of_the_frame),
         cmocka_unit_test(test_golden_frames_decode_and_reencode),
+        cmocka_unit_test(test_format_i64_matches_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
