@@ -158,7 +158,7 @@ complete_chain(rj_store_t *s, rj_store_flush_waiter_t *w, int64_t flushed)
  * the page cache: readers fault them back in read-only, which writeback
  * never has to touch. The partial last page stays mapped for the writer.
  */
-static void
+static int64_t
 retire_written_pages(rj_store_t *s)
 {
     int64_t from = s->retired_where;
@@ -187,6 +187,7 @@ retire_written_pages(rj_store_t *s)
         }
     }
     s->retired_where = from;
+    return from;
 }
 
 static bool
@@ -240,8 +241,11 @@ flush_main(void *arg)
         } else {
             rj_waker_wait(&s->flush_waker, s->cfg.flush_interval_commit_log, NULL, NULL);
         }
-        retire_written_pages(s);
-        int rc = rj_mfq_flush(&s->cl, least);
+        /* A regular flush stops where the writer's mappings were dropped: pages
+         * written after that are still mapped writable and would cost a TLB
+         * shootdown each. A thorough flush takes everything. */
+        int64_t retired = retire_written_pages(s);
+        int rc = rj_mfq_flush_upto(&s->cl, least, least == 0 ? INT64_MAX : retired);
         if (rc != 0) {
             rj_log_ratelimited(1000, RJ_LOG_ERROR, rc, "commit log flush failed");
         }

@@ -235,8 +235,17 @@ rj_mapped_file_sync_range(rj_mapped_file_t *mf, size_t from, size_t to)
 int
 rj_mapped_file_flush(rj_mapped_file_t *mf, int least_pages)
 {
+    return rj_mapped_file_flush_upto(mf, least_pages, INT32_MAX);
+}
+
+int
+rj_mapped_file_flush_upto(rj_mapped_file_t *mf, int least_pages, int32_t limit)
+{
     int32_t flushed = atomic_load_explicit(&mf->flushed_pos, memory_order_acquire);
     int32_t wrote = rj_mapped_file_wrote(mf);
+    if (wrote > limit) {
+        wrote = limit;
+    }
     bool able;
     if ((size_t)wrote == mf->size) {
         able = wrote > flushed;

@@ -113,6 +113,9 @@ rj_mapped_file_is_full(const rj_mapped_file_t *mf)
  */
 int rj_mapped_file_flush(rj_mapped_file_t *mf, int least_pages);
 
+/* The same, flushing no further than position `limit`. */
+int rj_mapped_file_flush_upto(rj_mapped_file_t *mf, int least_pages, int32_t limit);
+
 /* Forces bytes [from, to) to disk regardless of positions (checkpoint, index). */
 int rj_mapped_file_sync_range(rj_mapped_file_t *mf, size_t from, size_t to);
 

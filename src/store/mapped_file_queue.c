@@ -536,6 +536,12 @@ rj_mfq_destroy_all(rj_mapped_file_queue_t *q)
 int
 rj_mfq_flush(rj_mapped_file_queue_t *q, int least_pages)
 {
+    return rj_mfq_flush_upto(q, least_pages, INT64_MAX);
+}
+
+int
+rj_mfq_flush_upto(rj_mapped_file_queue_t *q, int least_pages, int64_t limit)
+{
     pthread_mutex_lock(&q->lock);
     int rc = 0;
     for (int guard = 0; guard < 64; guard++) {
@@ -560,7 +566,9 @@ rj_mfq_flush(rj_mapped_file_queue_t *q, int least_pages)
         /* Read the timestamp before the position: every record up to it is covered. */
         int64_t ts = atomic_load_explicit(&mf->store_timestamp, memory_order_acquire);
         int32_t wrote = rj_mapped_file_wrote(mf);
-        int flushed = rj_mapped_file_flush(mf, least_pages);
+        int64_t rel = limit - mf->from_offset;
+        int32_t file_limit = rel >= (int64_t)mf->size ? INT32_MAX : (int32_t)(rel < 0 ? 0 : rel);
+        int flushed = rj_mapped_file_flush_upto(mf, least_pages, file_limit);
         if (flushed < 0) {
             rc = flushed;
             rj_mapped_file_release(mf);

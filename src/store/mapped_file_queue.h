@@ -133,6 +133,9 @@ void rj_mfq_destroy_all(rj_mapped_file_queue_t *q);
  */
 int rj_mfq_flush(rj_mapped_file_queue_t *q, int least_pages);
 
+/* The same, flushing no further than offset `limit`. */
+int rj_mfq_flush_upto(rj_mapped_file_queue_t *q, int least_pages, int64_t limit);
+
 static inline int64_t
 rj_mfq_flushed_where(rj_mapped_file_queue_t *q)
 {

@@ -44,6 +44,7 @@ st_config(rj_store_config_t *c, const char *dir)
     c->max_hash_slot_num = 512;
     c->max_index_num = 2048;
     c->flush_interval_commit_log = 20;
+    c->flush_commit_log_thorough_interval = 100;
     c->flush_interval_consume_queue = 50;
     c->flush_consume_queue_thorough_interval = 200;
 }
