@@ -2,7 +2,10 @@
  * Message queries (RocketMQ's QueryMessageProcessor): QUERY_MESSAGE by key or
  * unique key through the index, and VIEW_MESSAGE_BY_ID by commit-log offset.
  * Both run on a worker (index files and old commit-log pages may have to be
- * read from disk) and answer with the records as zero-copy segments.
+ * read from disk) and answer with the records as zero-copy segments. As in
+ * 4.9.8, whose processor encodes these answers' headers itself, a found
+ * result has a JSON header whatever the request's header type; error answers
+ * follow the request's type like any other.
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
@@ -60,6 +63,7 @@ handle_query_message(rj_request_t *req, const rj_command_t *cmd, void *arg)
                                  res.views[i].mf};
     }
     /* The segments own the views' references now. */
+    rj_request_set_reply_serialize_type(req, RJ_SERIALIZE_JSON);
     return rj_request_reply_segments(req, &resp, segs, res.count);
 }
 
@@ -85,6 +89,7 @@ handle_view_message(rj_request_t *req, const rj_command_t *cmd, void *arg)
         return rj_request_reply(req, &resp);
     }
     rj_segment_t seg = {v.data, v.len, release_view_segment, v.mf};
+    rj_request_set_reply_serialize_type(req, RJ_SERIALIZE_JSON);
     return rj_request_reply_segments(req, &resp, &seg, 1);
 }
 

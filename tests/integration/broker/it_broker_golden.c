@@ -902,22 +902,35 @@ test_session_replay_matches_rocketmq(void **state)
     assert_int_equal(it_count_records(&r), 1);
     rj_raw_reply_cleanup(&r);
     replay(&s, 192, (const char *const[]){"remark", NULL});
-    /*
-     * A ROCKETMQ-header request: RocketMQ writes this zero-copy answer with a JSON
-     * header (frame 195); the remoting layer here always answers in the request's
-     * header type, which Java clients decode just as well.
-     */
+    /* A ROCKETMQ-header request: the zero-copy answer has a JSON header, as frame 195. */
     golden_send(conn_of(&s, 194), 194, &r);
+    it_golden_expect(&r, 195, NULL);
+    assert_int_equal(r.serialize_type, 0);
+    assert_non_null(r.json);
+    assert_int_equal(it_count_records(&r), 1);
+    rj_raw_reply_cleanup(&r);
+    /* Its error answer follows the request's header type (ROCKETMQ). */
+    rj_golden_frame_t g194;
+    assert_int_equal(rj_golden_frame_load(194, &g194), 0);
+    rj_command_t view;
+    assert_true(rj_command_decode(g194.wire.data, g194.wire.len, 0, &view) > 0);
+    rj_command_t bad_view = view;
+    bad_view.ext_count = 0;
+    rj_command_add_ext_cstr(&bad_view, "offset", "1099511627776");
+    rj_buf_t frame = RJ_BUF_INIT;
+    assert_int_equal(rj_command_encode(&bad_view, &frame), 0);
+    assert_int_equal(rj_raw_client_send(conn_of(&s, 194), frame.data, frame.len), 0);
+    assert_int_equal(rj_raw_client_read_reply(conn_of(&s, 194), IT_TIMEOUT_MS, &r), 0);
     assert_int_equal(r.serialize_type, 1);
-    rj_command_t cmd;
+    rj_command_t err;
     rj_buf_t copy = RJ_BUF_INIT;
     rj_buf_append(&copy, r.frame.data, r.frame.len);
-    assert_true(rj_command_decode(copy.data, copy.len, 0, &cmd) > 0);
-    assert_int_equal(cmd.code, 0);
-    assert_false(cmd.has_remark);
-    rj_raw_reply_t body = {.body = cmd.body};
-    assert_int_equal(it_count_records(&body), 1);
+    assert_true(rj_command_decode(copy.data, copy.len, 0, &err) > 0);
+    assert_int_equal(err.code, 1);
+    assert_true(rj_bytes_eq_cstr(err.remark, "can not find message by the offset, 1099511627776"));
     rj_buf_cleanup(&copy);
+    rj_buf_cleanup(&frame);
+    rj_golden_frame_cleanup(&g194);
     rj_raw_reply_cleanup(&r);
     /* QUERY_MESSAGE's captured end time lies before this broker stored anything: a later one. */
     golden_send(conn_of(&s, 196), 196, &r);
