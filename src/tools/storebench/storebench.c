@@ -464,6 +464,8 @@ main(int argc, char **argv)
         }
         pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
     }
+    struct rusage ru0;
+    getrusage(RUSAGE_SELF, &ru0);
     uint64_t t0 = rj_clock_mono_ns();
     uint64_t last_count = 0, last_bytes = 0;
     rj_store_stats_t st;
@@ -515,9 +517,11 @@ main(int argc, char **argv)
            (double)hist_percentile(&all, 99.9) / 1e3, (double)hist_percentile(&all, 100) / 1e3);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-    double sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    printf("cpu: user %.1f s + sys %.1f s = %.2f CPU-s per GB written (this process, all "
+    double user = (double)(ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                  (double)(ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
+    double sys = (double)(ru.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                 (double)(ru.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+    printf("cpu: user %.1f s + sys %.1f s = %.2f CPU-s per GB written (during the run, all "
            "threads)\n",
            user, sys, (user + sys) / (mb / 1000.0));
     printf("memory: RssAnon %ld KiB (store + benchmark threads)\n", rss_anon_kib());
