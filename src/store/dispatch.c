@@ -128,7 +128,8 @@ dispatch_record(rj_store_t *s, const rj_message_record_t *rec)
             rj_log(RJ_LOG_INFO, 0, "consume queues writable again");
         }
         atomic_store_explicit(&s->logics_msg_timestamp, rec->store_timestamp, memory_order_release);
-        if (s->cb.arriving != NULL) {
+        /* Nobody can be waiting before the store started: recovery replays silently. */
+        if (s->cb.arriving != NULL && atomic_load_explicit(&s->started, memory_order_relaxed)) {
             s->cb.arriving(s->cb.arriving_arg, rec->topic, rec->queue_id, rec->queue_offset + 1,
                            tags_code, rec->store_timestamp, rec->properties);
         }

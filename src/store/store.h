@@ -88,8 +88,9 @@ const char *rj_get_status_name(rj_get_status_t status);
 
 /*
  * Called by the dispatcher thread for every message that got a consume-queue
- * unit: `logic_offset` is the queue's new max offset (unit + 1). Must be quick
- * and thread-safe (the broker's long-poll service wakes parked pulls).
+ * unit once the store is started (not for what rj_store_open() replays):
+ * `logic_offset` is the queue's new max offset (unit + 1). Must be quick and
+ * thread-safe (the broker's long-poll service wakes parked pulls).
  */
 typedef void (*rj_store_arriving_cb)(void *arg, rj_bytes_t topic, int32_t queue_id,
                                      int64_t logic_offset, int64_t tags_code,
