@@ -6,8 +6,8 @@
 #include "broker/consumer_filter_manager.h"
 
 #include "broker/bloom_filter.h"
+#include "broker/config_file.h"
 #include "common/alloc.h"
-#include "common/fs.h"
 #include "common/hashmap.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -42,13 +42,10 @@ typedef struct {
 } stripe_t;
 
 struct rj_consumer_filter_manager {
-    char *config_path;
+    rj_config_file_t file; /* consumerFilter.json */
     int64_t clean_span_ms;
     rj_bloom_filter_t bloom;
     stripe_t stripes[STRIPES];
-    atomic_uint_fast64_t changes;
-    uint_fast64_t persisted_changes;
-    pthread_mutex_t persist_lock;
 };
 
 static bool
@@ -88,16 +85,15 @@ rj_consumer_filter_manager_create(const char *config_path, int64_t clean_span_ms
     }
     m->clean_span_ms = clean_span_ms;
     rj_bloom_filter_init(&m->bloom, RJ_BLOOM_FILTER_ERROR_RATE, RJ_BLOOM_FILTER_EXPECTED);
-    pthread_mutex_init(&m->persist_lock, NULL);
+    int rc = rj_config_file_init(&m->file, config_path);
     for (int i = 0; i < STRIPES; i++) {
         pthread_mutex_init(&m->stripes[i].lock, NULL);
         m->stripes[i].topics = rj_hashmap_create(16);
         if (m->stripes[i].topics == NULL) {
-            rj_consumer_filter_manager_destroy(m);
-            return RJ_ENOMEM;
+            rc = RJ_ENOMEM;
         }
     }
-    if (config_path != NULL && (m->config_path = rj_strdup(config_path)) == NULL) {
+    if (rc != 0) {
         rj_consumer_filter_manager_destroy(m);
         return RJ_ENOMEM;
     }
@@ -117,8 +113,7 @@ rj_consumer_filter_manager_destroy(rj_consumer_filter_manager_t *m)
         }
         pthread_mutex_destroy(&m->stripes[i].lock);
     }
-    pthread_mutex_destroy(&m->persist_lock);
-    rj_free(m->config_path);
+    rj_config_file_cleanup(&m->file);
     rj_free(m);
 }
 
@@ -131,7 +126,7 @@ stripe_of(rj_consumer_filter_manager_t *m, rj_bytes_t topic)
 static void
 changed(rj_consumer_filter_manager_t *m)
 {
-    atomic_fetch_add(&m->changes, 1);
+    rj_config_file_changed(&m->file);
 }
 
 /* bloomFilter.generate(group + "#" + topic). */
@@ -455,42 +450,24 @@ rj_consumer_filter_manager_write(rj_consumer_filter_manager_t *m, rj_json_writer
     rj_jw_object_end(w);
 }
 
+typedef struct {
+    rj_consumer_filter_manager_t *m;
+    int64_t now_ms;
+} persist_ctx_t;
+
+static void
+write_file(void *arg, rj_json_writer_t *w)
+{
+    persist_ctx_t *c = arg;
+    rj_consumer_filter_manager_write(c->m, w, c->now_ms);
+}
+
 int
 rj_consumer_filter_manager_persist(rj_consumer_filter_manager_t *m, int64_t now_ms)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    int rc = 0;
-    pthread_mutex_lock(&m->persist_lock);
-    rj_buf_t out = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &out, 0);
-    rj_consumer_filter_manager_write(m, &w, now_ms); /* cleans first, which may count a change */
-    uint_fast64_t changes = atomic_load(&m->changes);
-    if (changes != m->persisted_changes) {
-        rc = rj_jw_finish(&w);
-        if (rc == 0) {
-            rc = rj_fs_write_config(m->config_path, out.data, out.len);
-        }
-        if (rc == 0) {
-            m->persisted_changes = changes;
-        } else {
-            rj_log(RJ_LOG_ERROR, rc, "persist %s", m->config_path);
-        }
-    }
-    rj_buf_cleanup(&out);
-    pthread_mutex_unlock(&m->persist_lock);
-    return rc;
-}
-
-static bool
-valid_file(const rj_buf_t *data)
-{
-    json_t *root = rj_json_parse(data->data, data->len, NULL, 0);
-    bool ok = json_is_object(root);
-    json_decref(root);
-    return ok;
+    persist_ctx_t c = {m, now_ms};
+    /* Writing cleans expired data first, which may count a change. */
+    return rj_config_file_persist(&m->file, write_file, &c, RJ_CONFIG_FILE_WRITE_FIRST);
 }
 
 /* One persisted ConsumerFilterData; NULL when unusable. `bloom_ok` clears on a foreign bloom. */
@@ -547,27 +524,13 @@ load_data(rj_consumer_filter_manager_t *m, const char *topic, const char *group,
 int
 rj_consumer_filter_manager_load(rj_consumer_filter_manager_t *m, int64_t now_ms)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    rj_buf_t text = RJ_BUF_INIT;
-    int rc = rj_fs_read_config(m->config_path, &text, valid_file);
-    if (rc == RJ_ENOENT) {
-        rj_buf_cleanup(&text);
-        return 0;
-    }
-    if (rc != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "load %s", m->config_path);
-        rj_buf_cleanup(&text);
+    json_t *root;
+    int rc = rj_config_file_load(&m->file, &root);
+    if (root == NULL) {
         return rc;
     }
-    json_t *root = rj_json_parse(text.data, text.len, NULL, 0);
-    rj_buf_cleanup(&text);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return RJ_ECORRUPT;
-    }
-    m->persisted_changes = atomic_load(&m->changes);
+    /* Marked before the entries load: loading may count changes the file should get. */
+    rj_config_file_mark_persisted(&m->file);
     /* Everything is loaded into a side table first: a foreign bloom filter voids all of it. */
     rj_hashmap_t *loaded = rj_hashmap_create(16);
     bool bloom_ok = true;
@@ -627,7 +590,7 @@ rj_consumer_filter_manager_load(rj_consumer_filter_manager_t *m, int64_t now_ms)
     }
     if (!bloom_ok) {
         rj_log(RJ_LOG_INFO, 0, "%s: bloom filter changed, persisted filter data ignored",
-               m->config_path);
+               m->file.path);
     }
     rj_hashmap_destroy(loaded, NULL);
     return 0;

@@ -4,9 +4,9 @@
  */
 #include "broker/group_manager.h"
 
+#include "broker/config_file.h"
 #include "common/alloc.h"
 #include "common/assert.h"
-#include "common/fs.h"
 #include "common/hashmap.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -22,11 +22,8 @@ struct rj_group_manager {
     pthread_rwlock_t lock;
     rj_hashmap_t *table; /* name -> rj_group_config_t* */
     rj_data_version_t data_version;
-    char *config_path;
+    rj_config_file_t file; /* subscriptionGroup.json */
     atomic_bool auto_create;
-    atomic_uint_fast64_t changes;
-    uint_fast64_t persisted_changes;
-    pthread_mutex_t persist_lock;
     rj_group_manager_change_cb change_cb;
     void *change_arg;
 };
@@ -126,12 +123,11 @@ rj_group_manager_create(const char *config_path, bool auto_create_enable, rj_gro
         return RJ_ENOMEM;
     }
     pthread_rwlock_init(&m->lock, NULL);
-    pthread_mutex_init(&m->persist_lock, NULL);
+    int rc = rj_config_file_init(&m->file, config_path);
     atomic_init(&m->auto_create, auto_create_enable);
     rj_data_version_init(&m->data_version);
     m->table = rj_hashmap_create(32);
-    m->config_path = config_path ? rj_strdup(config_path) : NULL;
-    int rc = (m->table == NULL || (config_path && m->config_path == NULL)) ? RJ_ENOMEM : 0;
+    rc = (rc != 0 || m->table == NULL) ? RJ_ENOMEM : 0;
     for (size_t i = 0; rc == 0 && i < RJ_ARRAY_SIZE(builtin); i++) {
         rj_group_config_t c;
         rj_group_config_init(&c);
@@ -153,9 +149,8 @@ rj_group_manager_destroy(rj_group_manager_t *m)
         return;
     }
     rj_hashmap_destroy(m->table, rj_free);
-    rj_free(m->config_path);
+    rj_config_file_cleanup(&m->file);
     pthread_rwlock_destroy(&m->lock);
-    pthread_mutex_destroy(&m->persist_lock);
     rj_free(m);
 }
 
@@ -175,43 +170,19 @@ rj_group_manager_set_auto_create(rj_group_manager_t *m, bool enable)
 static void
 notify_change(rj_group_manager_t *m, const char *group)
 {
-    atomic_fetch_add(&m->changes, 1);
+    rj_config_file_changed(&m->file);
     if (m->change_cb != NULL) {
         m->change_cb(m->change_arg, group);
     }
 }
 
-static bool
-valid_file(const rj_buf_t *data)
-{
-    json_t *root = rj_json_parse(data->data, data->len, NULL, 0);
-    bool ok = json_is_object(root);
-    json_decref(root);
-    return ok;
-}
-
 int
 rj_group_manager_load(rj_group_manager_t *m)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    rj_buf_t text = RJ_BUF_INIT;
-    int rc = rj_fs_read_config(m->config_path, &text, valid_file);
-    if (rc == RJ_ENOENT) {
-        rj_buf_cleanup(&text);
-        return 0;
-    }
-    if (rc != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "load %s", m->config_path);
-        rj_buf_cleanup(&text);
+    json_t *root;
+    int rc = rj_config_file_load(&m->file, &root);
+    if (root == NULL) {
         return rc;
-    }
-    json_t *root = rj_json_parse(text.data, text.len, NULL, 0);
-    rj_buf_cleanup(&text);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return RJ_ECORRUPT;
     }
     const char *key;
     json_t *value;
@@ -258,33 +229,16 @@ rj_group_manager_write(rj_group_manager_t *m, rj_json_writer_t *w)
     pthread_rwlock_unlock(&m->lock);
 }
 
+static void
+write_file(void *arg, rj_json_writer_t *w)
+{
+    rj_group_manager_write(arg, w);
+}
+
 int
 rj_group_manager_persist(rj_group_manager_t *m)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    int rc = 0;
-    pthread_mutex_lock(&m->persist_lock);
-    uint_fast64_t changes = atomic_load(&m->changes);
-    if (changes != m->persisted_changes) {
-        rj_buf_t out = RJ_BUF_INIT;
-        rj_json_writer_t w;
-        rj_jw_init(&w, &out, 0);
-        rj_group_manager_write(m, &w);
-        rc = rj_jw_finish(&w);
-        if (rc == 0) {
-            rc = rj_fs_write_config(m->config_path, out.data, out.len);
-        }
-        if (rc == 0) {
-            m->persisted_changes = changes;
-        } else {
-            rj_log(RJ_LOG_ERROR, rc, "persist %s", m->config_path);
-        }
-        rj_buf_cleanup(&out);
-    }
-    pthread_mutex_unlock(&m->persist_lock);
-    return rc;
+    return rj_config_file_persist(&m->file, write_file, m, RJ_CONFIG_FILE_CHECK_FIRST);
 }
 
 bool

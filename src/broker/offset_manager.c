@@ -7,9 +7,9 @@
  */
 #include "broker/offset_manager.h"
 
+#include "broker/config_file.h"
 #include "common/alloc.h"
 #include "common/buf.h"
-#include "common/fs.h"
 #include "common/hashmap.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -34,10 +34,7 @@ typedef struct {
 
 struct rj_offset_manager {
     stripe_t stripes[STRIPES];
-    char *config_path;
-    atomic_uint_fast64_t changes;
-    uint_fast64_t persisted_changes;
-    pthread_mutex_t persist_lock;
+    rj_config_file_t file; /* consumerOffset.json */
 };
 
 int
@@ -47,17 +44,13 @@ rj_offset_manager_create(const char *config_path, rj_offset_manager_t **out)
     if (m == NULL) {
         return RJ_ENOMEM;
     }
-    pthread_mutex_init(&m->persist_lock, NULL);
-    int rc = 0;
+    int rc = rj_config_file_init(&m->file, config_path);
     for (int i = 0; i < STRIPES; i++) {
         pthread_mutex_init(&m->stripes[i].lock, NULL);
         m->stripes[i].map = rj_hashmap_create(8);
         if (m->stripes[i].map == NULL) {
             rc = RJ_ENOMEM;
         }
-    }
-    if (config_path != NULL && (m->config_path = rj_strdup(config_path)) == NULL) {
-        rc = RJ_ENOMEM;
     }
     if (rc != 0) {
         rj_offset_manager_destroy(m);
@@ -77,8 +70,7 @@ rj_offset_manager_destroy(rj_offset_manager_t *m)
         rj_hashmap_destroy(m->stripes[i].map, rj_free);
         pthread_mutex_destroy(&m->stripes[i].lock);
     }
-    pthread_mutex_destroy(&m->persist_lock);
-    rj_free(m->config_path);
+    rj_config_file_cleanup(&m->file);
     rj_free(m);
 }
 
@@ -161,7 +153,7 @@ rj_offset_manager_commit(rj_offset_manager_t *m, rj_bytes_t topic, rj_bytes_t gr
     pthread_mutex_unlock(&s->lock);
     rj_free(heap);
     if (rc == 0) {
-        atomic_fetch_add_explicit(&m->changes, 1, memory_order_relaxed);
+        rj_config_file_changed(&m->file);
     }
     return rc;
 }
@@ -253,7 +245,7 @@ remove_matching(rj_offset_manager_t *m, rj_bytes_t name, bool by_topic)
         pthread_mutex_unlock(&s->lock);
     }
     if (removed > 0) {
-        atomic_fetch_add(&m->changes, 1);
+        rj_config_file_changed(&m->file);
     }
     return removed;
 }
@@ -347,66 +339,25 @@ rj_offset_manager_write(rj_offset_manager_t *m, rj_json_writer_t *w)
     rj_jw_object_end(w);
 }
 
+static void
+write_file(void *arg, rj_json_writer_t *w)
+{
+    rj_offset_manager_write(arg, w);
+}
+
 int
 rj_offset_manager_persist(rj_offset_manager_t *m)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    int rc = 0;
-    pthread_mutex_lock(&m->persist_lock);
-    uint_fast64_t changes = atomic_load(&m->changes);
-    if (changes != m->persisted_changes) {
-        rj_buf_t out = RJ_BUF_INIT;
-        rj_json_writer_t w;
-        rj_jw_init(&w, &out, 0);
-        rj_offset_manager_write(m, &w);
-        rc = rj_jw_finish(&w);
-        if (rc == 0) {
-            rc = rj_fs_write_config(m->config_path, out.data, out.len);
-        }
-        if (rc == 0) {
-            m->persisted_changes = changes;
-        } else {
-            rj_log(RJ_LOG_ERROR, rc, "persist %s", m->config_path);
-        }
-        rj_buf_cleanup(&out);
-    }
-    pthread_mutex_unlock(&m->persist_lock);
-    return rc;
-}
-
-static bool
-valid_file(const rj_buf_t *data)
-{
-    json_t *root = rj_json_parse(data->data, data->len, NULL, 0);
-    bool ok = json_is_object(root);
-    json_decref(root);
-    return ok;
+    return rj_config_file_persist(&m->file, write_file, m, RJ_CONFIG_FILE_CHECK_FIRST);
 }
 
 int
 rj_offset_manager_load(rj_offset_manager_t *m)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    rj_buf_t text = RJ_BUF_INIT;
-    int rc = rj_fs_read_config(m->config_path, &text, valid_file);
-    if (rc == RJ_ENOENT) {
-        rj_buf_cleanup(&text);
-        return 0;
-    }
-    if (rc != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "load %s", m->config_path);
-        rj_buf_cleanup(&text);
+    json_t *root;
+    int rc = rj_config_file_load(&m->file, &root);
+    if (root == NULL) {
         return rc;
-    }
-    json_t *root = rj_json_parse(text.data, text.len, NULL, 0);
-    rj_buf_cleanup(&text);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return RJ_ECORRUPT;
     }
     const char *key;
     json_t *queues;
@@ -423,7 +374,7 @@ rj_offset_manager_load(rj_offset_manager_t *m)
             int64_t offset;
             if (rj_bytes_parse_i32(rj_bytes_from_cstr(qkey), &qid) != 0 ||
                 !rj_json_as_int(value, &offset)) {
-                rj_log(RJ_LOG_WARN, 0, "%s: skipping bad entry %s/%s", m->config_path, key, qkey);
+                rj_log(RJ_LOG_WARN, 0, "%s: skipping bad entry %s/%s", m->file.path, key, qkey);
                 continue;
             }
             rc = rj_offset_manager_commit(m, topic, group, qid, offset);
@@ -436,6 +387,6 @@ rj_offset_manager_load(rj_offset_manager_t *m)
         }
     }
     json_decref(root);
-    m->persisted_changes = atomic_load(&m->changes);
+    rj_config_file_mark_persisted(&m->file);
     return rc;
 }

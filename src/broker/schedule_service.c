@@ -11,10 +11,10 @@
 #include "broker/schedule_service.h"
 
 #include "broker/broker.h"
+#include "broker/config_file.h"
 #include "broker/topic_validator.h"
 #include "common/alloc.h"
 #include "common/clock.h"
-#include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/message_properties.h"
@@ -31,14 +31,13 @@
 
 struct rj_schedule_service {
     rj_broker_t *broker;
-    char *path;
+    rj_config_file_t file; /* delayOffset.json */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stopping, started;
     pthread_t thread;
     int32_t nlevels;
     int64_t offsets[MAX_LEVELS + 1]; /* index = level */
-    uint64_t changes, persisted;
 };
 
 /* ---- offsets file ---------------------------------------------------------------------- */
@@ -61,56 +60,26 @@ rj_schedule_service_write(rj_schedule_service_t *s, rj_json_writer_t *w)
     pthread_mutex_unlock(&s->lock);
 }
 
+static void
+write_file(void *arg, rj_json_writer_t *w)
+{
+    rj_schedule_service_write(arg, w);
+}
+
 int
 rj_schedule_service_persist(rj_schedule_service_t *s)
 {
-    pthread_mutex_lock(&s->lock);
-    uint64_t changes = s->changes;
-    pthread_mutex_unlock(&s->lock);
-    if (changes == s->persisted) {
-        return 0;
-    }
-    rj_buf_t out = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &out, 0);
-    rj_schedule_service_write(s, &w);
-    int rc = rj_jw_finish(&w);
-    if (rc == 0) {
-        rc = rj_fs_write_config(s->path, out.data, out.len);
-    }
-    if (rc == 0) {
-        s->persisted = changes;
-    } else {
-        rj_log(RJ_LOG_ERROR, rc, "persist %s", s->path);
-    }
-    rj_buf_cleanup(&out);
-    return rc;
-}
-
-static bool
-valid_file(const rj_buf_t *data)
-{
-    json_t *root = rj_json_parse(data->data, data->len, NULL, 0);
-    bool ok = json_is_object(root);
-    json_decref(root);
-    return ok;
+    return rj_config_file_persist(&s->file, write_file, s, RJ_CONFIG_FILE_CHECK_FIRST);
 }
 
 static int
 load(rj_schedule_service_t *s)
 {
-    rj_buf_t text = RJ_BUF_INIT;
-    int rc = rj_fs_read_config(s->path, &text, valid_file);
-    if (rc == RJ_ENOENT) {
-        rj_buf_cleanup(&text);
-        return 0;
-    }
-    if (rc != 0) {
-        rj_buf_cleanup(&text);
+    json_t *root;
+    int rc = rj_config_file_load(&s->file, &root);
+    if (root == NULL) {
         return rc;
     }
-    json_t *root = rj_json_parse(text.data, text.len, NULL, 0);
-    rj_buf_cleanup(&text);
     const char *key;
     json_t *value;
     json_object_foreach(json_object_get(root, "offsetTable"), key, value)
@@ -218,7 +187,7 @@ run_level(rj_schedule_service_t *s, int32_t level)
             /* Cleanup removed the start, or the offsets file is ahead: continue where data is. */
             pthread_mutex_lock(&s->lock);
             s->offsets[level] = res.next_begin_offset;
-            s->changes++;
+            rj_config_file_changed(&s->file);
             pthread_mutex_unlock(&s->lock);
             rj_store_get_result_release(&res);
             continue;
@@ -229,7 +198,7 @@ run_level(rj_schedule_service_t *s, int32_t level)
             if (skip && res.next_begin_offset > offset) {
                 pthread_mutex_lock(&s->lock);
                 s->offsets[level] = res.next_begin_offset;
-                s->changes++;
+                rj_config_file_changed(&s->file);
                 pthread_mutex_unlock(&s->lock);
                 rj_store_get_result_release(&res);
                 continue;
@@ -266,7 +235,7 @@ run_level(rj_schedule_service_t *s, int32_t level)
         }
         pthread_mutex_lock(&s->lock);
         s->offsets[level] = offset + 1;
-        s->changes++;
+        rj_config_file_changed(&s->file);
         pthread_mutex_unlock(&s->lock);
     }
 }
@@ -316,7 +285,11 @@ int
 rj_schedule_service_create(rj_broker_t *b, const char *offsets_path, rj_schedule_service_t **out)
 {
     rj_schedule_service_t *s = rj_calloc(1, sizeof(*s));
-    if (s == NULL || (s->path = rj_strdup(offsets_path)) == NULL) {
+    if (s == NULL) {
+        return RJ_ENOMEM;
+    }
+    if (rj_config_file_init(&s->file, offsets_path) != 0) {
+        rj_config_file_cleanup(&s->file);
         rj_free(s);
         return RJ_ENOMEM;
     }
@@ -331,11 +304,10 @@ rj_schedule_service_create(rj_broker_t *b, const char *offsets_path, rj_schedule
     s->nlevels = n > MAX_LEVELS ? MAX_LEVELS : (n < 0 ? 0 : n);
     int rc = load(s);
     if (rc != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "load %s", offsets_path);
         rj_schedule_service_destroy(s);
         return rc;
     }
-    s->persisted = s->changes;
+    rj_config_file_mark_persisted(&s->file);
     *out = s;
     return 0;
 }
@@ -383,6 +355,6 @@ rj_schedule_service_destroy(rj_schedule_service_t *s)
     rj_schedule_service_stop(s);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
-    rj_free(s->path);
+    rj_config_file_cleanup(&s->file);
     rj_free(s);
 }

@@ -6,9 +6,9 @@
  */
 #include "broker/topic_manager.h"
 
+#include "broker/config_file.h"
 #include "broker/topic_validator.h"
 #include "common/alloc.h"
-#include "common/fs.h"
 #include "common/hashmap.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -25,11 +25,8 @@ struct rj_topic_manager {
     pthread_rwlock_t lock;
     rj_hashmap_t *table; /* name -> rj_topic_config_t* */
     rj_data_version_t data_version;
-    char *config_path;
+    rj_config_file_t file; /* topics.json */
     atomic_bool auto_create_topic_enable;
-    atomic_uint_fast64_t changes;
-    uint_fast64_t persisted_changes; /* service thread only */
-    pthread_mutex_t persist_lock;
     rj_topic_manager_change_cb change_cb;
     void *change_arg;
 };
@@ -113,10 +110,8 @@ rj_topic_manager_create(const rj_topic_manager_options_t *o, rj_topic_manager_t 
         return RJ_ENOMEM;
     }
     pthread_rwlock_init(&m->lock, NULL);
-    pthread_mutex_init(&m->persist_lock, NULL);
     m->table = rj_hashmap_create(64);
-    m->config_path = o->config_path ? rj_strdup(o->config_path) : NULL;
-    if (m->table == NULL || (o->config_path && m->config_path == NULL)) {
+    if (rj_config_file_init(&m->file, o->config_path) != 0 || m->table == NULL) {
         goto fail;
     }
     atomic_init(&m->auto_create_topic_enable, o->auto_create_topic_enable);
@@ -155,9 +150,8 @@ rj_topic_manager_destroy(rj_topic_manager_t *m)
         return;
     }
     rj_hashmap_destroy(m->table, rj_free);
-    rj_free(m->config_path);
+    rj_config_file_cleanup(&m->file);
     pthread_rwlock_destroy(&m->lock);
-    pthread_mutex_destroy(&m->persist_lock);
     rj_free(m);
 }
 
@@ -171,7 +165,7 @@ rj_topic_manager_set_change_cb(rj_topic_manager_t *m, rj_topic_manager_change_cb
 static void
 notify_change(rj_topic_manager_t *m, const char *topic, bool created)
 {
-    atomic_fetch_add(&m->changes, 1);
+    rj_config_file_changed(&m->file);
     if (m->change_cb != NULL) {
         m->change_cb(m->change_arg, topic, created);
     }
@@ -256,36 +250,13 @@ read_topic_config(const json_t *obj, rj_topic_config_t *c)
     c->filter_type = ft < 0 ? RJ_TOPIC_FILTER_SINGLE_TAG : (rj_topic_filter_type_t)ft;
 }
 
-static bool
-valid_topics_file(const rj_buf_t *data)
-{
-    json_t *root = rj_json_parse(data->data, data->len, NULL, 0);
-    bool ok = json_is_object(root);
-    json_decref(root);
-    return ok;
-}
-
 int
 rj_topic_manager_load(rj_topic_manager_t *m)
 {
-    rj_buf_t text = RJ_BUF_INIT;
-    char err[200] = "";
-    int rc = rj_fs_read_config(m->config_path, &text, valid_topics_file);
-    if (rc == RJ_ENOENT) {
-        rj_buf_cleanup(&text);
-        return 0;
-    }
-    if (rc != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "load %s", m->config_path);
-        rj_buf_cleanup(&text);
+    json_t *root;
+    int rc = rj_config_file_load(&m->file, &root);
+    if (root == NULL) {
         return rc;
-    }
-    json_t *root = rj_json_parse(text.data, text.len, err, sizeof(err));
-    rj_buf_cleanup(&text);
-    if (!json_is_object(root)) {
-        rj_log(RJ_LOG_ERROR, 0, "load %s: %s", m->config_path, err);
-        json_decref(root);
-        return RJ_ECORRUPT;
     }
     pthread_rwlock_wrlock(&m->lock);
     json_t *table = json_object_get(root, "topicConfigTable");
@@ -311,33 +282,16 @@ rj_topic_manager_load(rj_topic_manager_t *m)
     return rc;
 }
 
+static void
+write_file(void *arg, rj_json_writer_t *w)
+{
+    rj_topic_manager_write_wrapper(arg, w, NULL, -1);
+}
+
 int
 rj_topic_manager_persist(rj_topic_manager_t *m)
 {
-    if (m->config_path == NULL) {
-        return 0;
-    }
-    pthread_mutex_lock(&m->persist_lock);
-    uint_fast64_t changes = atomic_load(&m->changes);
-    int rc = 0;
-    if (changes != m->persisted_changes) {
-        rj_buf_t out = RJ_BUF_INIT;
-        rj_json_writer_t w;
-        rj_jw_init(&w, &out, 0);
-        rj_topic_manager_write_wrapper(m, &w, NULL, -1);
-        rc = rj_jw_finish(&w);
-        if (rc == 0) {
-            rc = rj_fs_write_config(m->config_path, out.data, out.len);
-        }
-        if (rc == 0) {
-            m->persisted_changes = changes;
-        } else {
-            rj_log(RJ_LOG_ERROR, rc, "persist %s", m->config_path);
-        }
-        rj_buf_cleanup(&out);
-    }
-    pthread_mutex_unlock(&m->persist_lock);
-    return rc;
+    return rj_config_file_persist(&m->file, write_file, m, RJ_CONFIG_FILE_CHECK_FIRST);
 }
 
 /* ---- lookups and changes --------------------------------------------------- */
@@ -561,6 +515,6 @@ rj_topic_manager_update_order_topics(rj_topic_manager_t *m, const json_t *table)
     }
     pthread_rwlock_unlock(&m->lock);
     if (changed) {
-        atomic_fetch_add(&m->changes, 1);
+        rj_config_file_changed(&m->file);
     }
 }
