@@ -14,6 +14,19 @@ rj_header_reader_init(rj_header_reader_t *h, const rj_command_t *cmd)
     h->invalid = NULL;
 }
 
+/* Field `key` is absent (RJ_ENOTFOUND) or unparsable: the first failed required one is kept. */
+static void
+note_failure(rj_header_reader_t *h, const char *key, bool required, int rc)
+{
+    if (required && h->missing == NULL && h->invalid == NULL) {
+        if (rc == RJ_ENOTFOUND) {
+            h->missing = key;
+        } else {
+            h->invalid = key;
+        }
+    }
+}
+
 rj_bytes_t
 rj_header_str(rj_header_reader_t *h, const char *key, bool required)
 {
@@ -21,9 +34,7 @@ rj_header_str(rj_header_reader_t *h, const char *key, bool required)
     if (rj_command_ext_get(h->cmd, key, &v)) {
         return v;
     }
-    if (required && h->missing == NULL && h->invalid == NULL) {
-        h->missing = key;
-    }
+    note_failure(h, key, required, RJ_ENOTFOUND);
     return RJ_BYTES_NULL;
 }
 
@@ -35,13 +46,7 @@ rj_header_i64(rj_header_reader_t *h, const char *key, bool required, int64_t def
     if (rc == 0) {
         return v;
     }
-    if (required && h->missing == NULL && h->invalid == NULL) {
-        if (rc == RJ_ENOTFOUND) {
-            h->missing = key;
-        } else {
-            h->invalid = key;
-        }
-    }
+    note_failure(h, key, required, rc);
     return def;
 }
 
@@ -53,13 +58,7 @@ rj_header_i32(rj_header_reader_t *h, const char *key, bool required, int32_t def
     if (rc == 0) {
         return v;
     }
-    if (required && h->missing == NULL && h->invalid == NULL) {
-        if (rc == RJ_ENOTFOUND) {
-            h->missing = key;
-        } else {
-            h->invalid = key;
-        }
-    }
+    note_failure(h, key, required, rc);
     return def;
 }
 
@@ -100,6 +99,15 @@ rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, const 
         rj_command_mark_ext_fields(&resp);
     }
     return rj_request_reply(req, &resp);
+}
+
+int
+rj_broker_reply_topic_not_exist(rj_request_t *req, const rj_command_t *cmd, rj_bytes_t topic)
+{
+    char remark[300];
+    snprintf(remark, sizeof(remark), "topic[%.*s] not exist", (int)topic.len,
+             (const char *)topic.data);
+    return rj_broker_reply(req, cmd, RJ_RESP_TOPIC_NOT_EXIST, remark, false);
 }
 
 int
@@ -148,4 +156,26 @@ rj_broker_reply_json(rj_request_t *req, const rj_command_t *cmd, rj_json_writer_
         return rc;
     }
     return rj_broker_reply_body(req, cmd, w->out);
+}
+
+rj_json_writer_t *
+rj_broker_json_begin(rj_broker_json_t *j)
+{
+    j->body = RJ_BUF_INIT;
+    rj_jw_init(&j->w, &j->body, 0);
+    return &j->w;
+}
+
+int
+rj_broker_json_reply(rj_broker_json_t *j, rj_request_t *req, const rj_command_t *cmd)
+{
+    int rc = rj_broker_reply_json(req, cmd, &j->w);
+    rj_buf_cleanup(&j->body);
+    return rc;
+}
+
+void
+rj_broker_json_discard(rj_broker_json_t *j)
+{
+    rj_buf_cleanup(&j->body);
 }

@@ -48,6 +48,9 @@ int rj_header_reply_error(rj_header_reader_t *h, rj_request_t *req);
 int rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, const char *remark,
                     bool with_header);
 
+/* Replies TOPIC_NOT_EXIST with RocketMQ's remark "topic[<topic>] not exist". */
+int rj_broker_reply_topic_not_exist(rj_request_t *req, const rj_command_t *cmd, rj_bytes_t topic);
+
 /* Replies SUCCESS (no header object) with `body` as the body (copied at encode). */
 int rj_broker_reply_body(rj_request_t *req, const rj_command_t *cmd, rj_buf_t *body);
 
@@ -61,5 +64,23 @@ void rj_broker_write_mq_key(rj_json_writer_t *w, const char *broker_name, rj_byt
 
 /* Replies SUCCESS with the JSON a writer produced, or the writer's error. */
 int rj_broker_reply_json(rj_request_t *req, const rj_command_t *cmd, rj_json_writer_t *w);
+
+/*
+ * A JSON response body under construction, the usual shape of an admin
+ * answer: begin, write through the returned writer, then reply (or discard).
+ * The object must stay where it is between begin and reply/discard.
+ */
+typedef struct {
+    rj_buf_t body;
+    rj_json_writer_t w;
+} rj_broker_json_t;
+
+rj_json_writer_t *rj_broker_json_begin(rj_broker_json_t *j);
+
+/* Replies SUCCESS with the body (or returns the writer's error) and frees it. */
+int rj_broker_json_reply(rj_broker_json_t *j, rj_request_t *req, const rj_command_t *cmd);
+
+/* Frees the body without replying; also harmless after rj_broker_json_reply. */
+void rj_broker_json_discard(rj_broker_json_t *j);
 
 #endif

@@ -327,65 +327,62 @@ handle_runtime_info(rj_request_t *req, const rj_command_t *cmd, void *arg)
     rj_mq_version_desc(RJ_REMOTING_VERSION, desc, sizeof(desc));
     int64_t up = (rj_clock_wall_ms() - b->boot_ms) / 1000;
 
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "table");
-    rj_jw_object_begin(&w);
-    kv(&w, "brokerVersionDesc", "%s", desc);
-    kv(&w, "brokerVersion", "%d", RJ_REMOTING_VERSION);
-    kv(&w, "bootTimestamp", "%lld", (long long)b->boot_ms);
-    kv(&w, "runtime", "[ %lld days, %lld hours, %lld minutes, %lld seconds ]",
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "table");
+    rj_jw_object_begin(w);
+    kv(w, "brokerVersionDesc", "%s", desc);
+    kv(w, "brokerVersion", "%d", RJ_REMOTING_VERSION);
+    kv(w, "bootTimestamp", "%lld", (long long)b->boot_ms);
+    kv(w, "runtime", "[ %lld days, %lld hours, %lld minutes, %lld seconds ]",
        (long long)(up / 86400), (long long)(up % 86400 / 3600), (long long)(up % 3600 / 60),
        (long long)(up % 60));
-    kv(&w, "msgPutTotalYesterdayMorning", "%llu", (unsigned long long)put_yesterday);
-    kv(&w, "msgPutTotalTodayMorning", "%llu", (unsigned long long)put_today);
-    kv(&w, "msgPutTotalTodayNow", "%llu", (unsigned long long)rj_broker_stats_put_total(&b->stats));
-    kv(&w, "msgGetTotalYesterdayMorning", "%llu", (unsigned long long)get_yesterday);
-    kv(&w, "msgGetTotalTodayMorning", "%llu", (unsigned long long)get_today);
-    kv(&w, "msgGetTotalTodayNow", "%llu", (unsigned long long)rj_broker_stats_get_total(&b->stats));
-    kv(&w, "putTps", "%s", put_tps);
-    kv(&w, "getTransferedTps", "%s", get_tps);
-    kv(&w, "putMessageTimesTotal", "%llu", (unsigned long long)st.put_message_times_total);
-    kv(&w, "putMessageSizeTotal", "%llu", (unsigned long long)st.put_message_size_total);
-    kv(&w, "putMessageFailedTimes", "%llu", (unsigned long long)st.put_message_failed_times);
-    kv(&w, "putMessageAverageSize", "%.1f",
+    kv(w, "msgPutTotalYesterdayMorning", "%llu", (unsigned long long)put_yesterday);
+    kv(w, "msgPutTotalTodayMorning", "%llu", (unsigned long long)put_today);
+    kv(w, "msgPutTotalTodayNow", "%llu", (unsigned long long)rj_broker_stats_put_total(&b->stats));
+    kv(w, "msgGetTotalYesterdayMorning", "%llu", (unsigned long long)get_yesterday);
+    kv(w, "msgGetTotalTodayMorning", "%llu", (unsigned long long)get_today);
+    kv(w, "msgGetTotalTodayNow", "%llu", (unsigned long long)rj_broker_stats_get_total(&b->stats));
+    kv(w, "putTps", "%s", put_tps);
+    kv(w, "getTransferedTps", "%s", get_tps);
+    kv(w, "putMessageTimesTotal", "%llu", (unsigned long long)st.put_message_times_total);
+    kv(w, "putMessageSizeTotal", "%llu", (unsigned long long)st.put_message_size_total);
+    kv(w, "putMessageFailedTimes", "%llu", (unsigned long long)st.put_message_failed_times);
+    kv(w, "putMessageAverageSize", "%.1f",
        st.put_message_times_total
            ? (double)st.put_message_size_total / (double)st.put_message_times_total
            : 0.0);
-    kv(&w, "commitLogMinOffset", "%lld", (long long)st.commit_log_min_offset);
-    kv(&w, "commitLogMaxOffset", "%lld", (long long)st.commit_log_max_offset);
-    kv(&w, "commitLogDiskRatio", "%.2f", st.commit_log_disk_ratio);
-    kv(&w, "consumeQueueDiskRatio", "%.2f", st.consume_queue_disk_ratio);
-    kv(&w, "earliestMessageTimeStamp", "%lld",
+    kv(w, "commitLogMinOffset", "%lld", (long long)st.commit_log_min_offset);
+    kv(w, "commitLogMaxOffset", "%lld", (long long)st.commit_log_max_offset);
+    kv(w, "commitLogDiskRatio", "%.2f", st.commit_log_disk_ratio);
+    kv(w, "consumeQueueDiskRatio", "%.2f", st.consume_queue_disk_ratio);
+    kv(w, "earliestMessageTimeStamp", "%lld",
        (long long)rj_store_get_earliest_message_time_all(b->store));
-    kv(&w, "dispatchBehindBytes", "%lld", (long long)st.dispatch_behind_bytes);
-    kv(&w, "pageCacheLockTimeMills", "%lld", (long long)rj_store_lock_time_ms(b->store));
-    kv(&w, "startAcceptSendRequestTimeStamp", "%lld",
+    kv(w, "dispatchBehindBytes", "%lld", (long long)st.dispatch_behind_bytes);
+    kv(w, "pageCacheLockTimeMills", "%lld", (long long)rj_store_lock_time_ms(b->store));
+    kv(w, "startAcceptSendRequestTimeStamp", "%lld",
        (long long)RJ_BROKER_CONFIG_LIVE_GET(&b->config, start_accept_send_request_time_stamp));
-    write_queue_figures(&w, b);
-    write_store_figures(&w, b);
+    write_queue_figures(w, b);
+    write_store_figures(w, b);
     char human[64];
     human_bytes((uint64_t)(st.commit_log_max_offset > st.commit_log_flushed_offset
                                ? st.commit_log_max_offset - st.commit_log_flushed_offset
                                : 0),
                 human, sizeof(human));
-    kv(&w, "remainHowManyDataToFlush", "%s", human);
+    kv(w, "remainHowManyDataToFlush", "%s", human);
     uint64_t free_bytes = 0, total_bytes = 0;
     char *root = rj_fs_expand_home(b->store_config.store_path_root_dir);
     if (root != NULL && rj_fs_space(root, &free_bytes, &total_bytes) == 0) {
         char t[64], f[64];
         human_bytes(total_bytes, t, sizeof(t));
         human_bytes(free_bytes, f, sizeof(f));
-        kv(&w, "commitLogDirCapacity", "Total : %s, Free : %s.", t, f);
+        kv(w, "commitLogDirCapacity", "Total : %s, Free : %s.", t, f);
     }
     rj_free(root);
-    rj_jw_object_end(&w);
-    rj_jw_object_end(&w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_jw_object_end(w);
+    rj_jw_object_end(w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 /* ---- cleanup triggers ------------------------------------------------------------------------ */
@@ -557,17 +554,14 @@ handle_view_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
     }
     rj_stats_snapshot_t snaps[3];
     rj_broker_stats_snapshots(&b->stats, get, snaps);
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    write_stats_item(&w, "statsDay", &snaps[2]);
-    write_stats_item(&w, "statsHour", &snaps[1]);
-    write_stats_item(&w, "statsMinute", &snaps[0]);
-    rj_jw_object_end(&w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    write_stats_item(w, "statsDay", &snaps[2]);
+    write_stats_item(w, "statsHour", &snaps[1]);
+    write_stats_item(w, "statsMinute", &snaps[0]);
+    rj_jw_object_end(w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 static const rj_broker_handler_t handlers[] = {

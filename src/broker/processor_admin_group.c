@@ -91,13 +91,10 @@ static int
 handle_get_all_groups(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_group_manager_write(b->groups, &w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_group_manager_write(b->groups, w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 static int
@@ -110,19 +107,18 @@ handle_consumer_connections(rj_request_t *req, const rj_command_t *cmd, void *ar
     if (rj_header_failed(&h)) {
         return rj_header_reply_error(&h, req);
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
     int rc;
-    if (rj_consumer_manager_write_connection(b->consumers, group, &w) != 0) {
+    if (rj_consumer_manager_write_connection(b->consumers, group, w) != 0) {
         char remark[300];
         snprintf(remark, sizeof(remark), "the consumer group[%.*s] not online", (int)group.len,
                  (const char *)group.data);
         rc = rj_broker_reply(req, cmd, RJ_RESP_CONSUMER_NOT_ONLINE, remark, false);
     } else {
-        rc = rj_broker_reply_json(req, cmd, &w);
+        rc = rj_broker_json_reply(&j, req, cmd);
     }
-    rj_buf_cleanup(&body);
+    rj_broker_json_discard(&j);
     return rc;
 }
 
@@ -136,19 +132,18 @@ handle_producer_connections(rj_request_t *req, const rj_command_t *cmd, void *ar
     if (rj_header_failed(&h)) {
         return rj_header_reply_error(&h, req);
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
     int rc;
-    if (rj_producer_manager_write_connection(b->producers, group, &w) != 0) {
+    if (rj_producer_manager_write_connection(b->producers, group, w) != 0) {
         char remark[300];
         snprintf(remark, sizeof(remark), "the producer group[%.*s] not exist", (int)group.len,
                  (const char *)group.data);
         rc = rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
     } else {
-        rc = rj_broker_reply_json(req, cmd, &w);
+        rc = rj_broker_json_reply(&j, req, cmd);
     }
-    rj_buf_cleanup(&body);
+    rj_broker_json_discard(&j);
     return rc;
 }
 
@@ -157,13 +152,10 @@ static int
 handle_all_producer_info(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_producer_manager_write_all(b->producers, &w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_producer_manager_write_all(b->producers, w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 /* ---- consume statistics ------------------------------------------------------------ */
@@ -186,19 +178,15 @@ collect_topics(void *arg, rj_bytes_t topic, rj_bytes_t group, const int64_t *off
 }
 
 /*
- * Writes one ConsumeStats object for `group` on `topic` (queues 0..nqueues-1)
- * and returns its total diff (brokerOffset - consumerOffset summed).
+ * Writes the offsetTable entries (MessageQueue key: OffsetWrapper) of `group`
+ * on queues 0..nqueues-1 of `topic` and returns their total diff
+ * (brokerOffset - consumerOffset summed).
  */
 static int64_t
-write_consume_stats(rj_broker_t *b, rj_json_writer_t *w, rj_bytes_t group, rj_bytes_t topic,
+write_queue_offsets(rj_broker_t *b, rj_json_writer_t *w, rj_bytes_t group, rj_bytes_t topic,
                     int32_t nqueues)
 {
     int64_t diff = 0;
-    rj_jw_object_begin(w);
-    rj_jw_key(w, "consumeTps");
-    rj_jw_double(w, rj_group_stats_tps(b->group_stats, topic, group));
-    rj_jw_key(w, "offsetTable");
-    rj_jw_object_begin(w);
     for (int32_t q = 0; q < nqueues; q++) {
         int64_t broker_offset = rj_store_get_max_offset_in_queue(b->store, topic, q);
         int64_t consumer = 0;
@@ -222,6 +210,23 @@ write_consume_stats(rj_broker_t *b, rj_json_writer_t *w, rj_bytes_t group, rj_by
         rj_jw_int(w, last);
         rj_jw_object_end(w);
     }
+    return diff;
+}
+
+/*
+ * Writes one ConsumeStats object for `group` on `topic` (queues 0..nqueues-1)
+ * and returns its total diff.
+ */
+static int64_t
+write_consume_stats(rj_broker_t *b, rj_json_writer_t *w, rj_bytes_t group, rj_bytes_t topic,
+                    int32_t nqueues)
+{
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "consumeTps");
+    rj_jw_double(w, rj_group_stats_tps(b->group_stats, topic, group));
+    rj_jw_key(w, "offsetTable");
+    rj_jw_object_begin(w);
+    int64_t diff = write_queue_offsets(b, w, group, topic, nqueues);
     rj_jw_object_end(w);
     rj_jw_object_end(w);
     return diff;
@@ -289,14 +294,13 @@ handle_consume_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
         }
         tps += rj_group_stats_tps(b->group_stats, tb, group);
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "consumeTps");
-    rj_jw_double(&w, tps);
-    rj_jw_key(&w, "offsetTable");
-    rj_jw_object_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "consumeTps");
+    rj_jw_double(w, tps);
+    rj_jw_key(w, "offsetTable");
+    rj_jw_object_begin(w);
     rj_hashmap_iter_init(t.set, &it);
     while (rj_hashmap_iter_next(&it, &name, &len, &v)) {
         rj_bytes_t tb = rj_bytes(name, len);
@@ -304,34 +308,13 @@ handle_consume_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
         if (!rj_topic_manager_lookup(b->topics, tb, &tc)) {
             continue;
         }
-        for (int32_t q = 0; q < tc.read_queue_nums; q++) {
-            int64_t broker_offset = rj_store_get_max_offset_in_queue(b->store, tb, q);
-            int64_t consumer = 0;
-            if (!rj_offset_manager_query(b->offsets, tb, group, q, &consumer) || consumer < 0) {
-                consumer = 0;
-            }
-            int64_t last = 0;
-            if (consumer > 0) {
-                int64_t ts = rj_store_get_message_store_timestamp(b->store, tb, q, consumer - 1);
-                last = ts > 0 ? ts : 0;
-            }
-            rj_broker_write_mq_key(&w, b->config.broker_name, tb, q);
-            rj_jw_object_begin(&w);
-            rj_jw_key(&w, "brokerOffset");
-            rj_jw_int(&w, broker_offset < 0 ? 0 : broker_offset);
-            rj_jw_key(&w, "consumerOffset");
-            rj_jw_int(&w, consumer);
-            rj_jw_key(&w, "lastTimestamp");
-            rj_jw_int(&w, last);
-            rj_jw_object_end(&w);
-        }
+        /* ConsumeStats of one group: every queue a consumer reads. */
+        write_queue_offsets(b, w, group, tb, tc.read_queue_nums);
     }
-    rj_jw_object_end(&w);
-    rj_jw_object_end(&w);
+    rj_jw_object_end(w);
+    rj_jw_object_end(w);
     rj_hashmap_destroy(t.set, NULL);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 typedef struct {
@@ -393,24 +376,23 @@ handle_broker_consume_stats(rj_request_t *req, const rj_command_t *cmd, void *ar
      * call back into the group manager: write_group_stats only touches the
      * offset, topic and consumer tables.
      */
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    broker_stats_ctx_t c = {b, &w, order, 0};
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "brokerAddr");
-    rj_jw_string(&w, b->broker_addr);
-    rj_jw_key(&w, "consumeStatsList");
-    rj_jw_array_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    broker_stats_ctx_t c = {b, w, order, 0};
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "brokerAddr");
+    rj_jw_string(w, b->broker_addr);
+    rj_jw_key(w, "consumeStatsList");
+    rj_jw_array_begin(w);
     int rc = rj_group_manager_for_each(b->groups, write_group_stats, &c);
-    rj_jw_array_end(&w);
-    rj_jw_key(&w, "totalDiff");
-    rj_jw_int(&w, c.total_diff);
-    rj_jw_object_end(&w);
+    rj_jw_array_end(w);
+    rj_jw_key(w, "totalDiff");
+    rj_jw_int(w, c.total_diff);
+    rj_jw_object_end(w);
     if (rc == 0) {
-        rc = rj_broker_reply_json(req, cmd, &w);
+        rc = rj_broker_json_reply(&j, req, cmd);
     }
-    rj_buf_cleanup(&body);
+    rj_broker_json_discard(&j);
     return rc;
 }
 

@@ -78,6 +78,30 @@ register_increment_and_reply(rj_request_t *req, const rj_command_t *cmd, rj_brok
     return 0;
 }
 
+/*
+ * TopicValidator.validateTopic and isSystemTopic, as both topic changes check
+ * them: true with the name in `name` when the topic may be changed; otherwise
+ * the request is answered (*rc is the reply's status).
+ */
+static bool
+check_topic_name(rj_request_t *req, const rj_command_t *cmd, rj_bytes_t topic,
+                 char name[RJ_TOPIC_MAX_LEN + 1], int *rc)
+{
+    const char *bad = rj_topic_validator_check(topic);
+    if (bad != NULL) {
+        *rc = rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, bad, false);
+        return false;
+    }
+    rj_bytes_copy_cstr(topic, name, RJ_TOPIC_MAX_LEN + 1);
+    if (rj_topic_validator_is_system(topic)) {
+        char remark[300];
+        snprintf(remark, sizeof(remark), "The topic[%s] is conflict with system topic.", name);
+        *rc = rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+        return false;
+    }
+    return true;
+}
+
 static int
 handle_update_and_create_topic(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
@@ -97,16 +121,10 @@ handle_update_and_create_topic(rj_request_t *req, const rj_command_t *cmd, void 
     if (rj_header_failed(&h)) {
         return rj_header_reply_error(&h, req);
     }
-    const char *bad = rj_topic_validator_check(topic);
-    if (bad != NULL) {
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, bad, false);
-    }
-    char remark[300];
-    char name[RJ_TOPIC_MAX_LEN + 1];
-    rj_bytes_copy_cstr(topic, name, sizeof(name));
-    if (rj_topic_validator_is_system(topic)) {
-        snprintf(remark, sizeof(remark), "The topic[%s] is conflict with system topic.", name);
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    char name[RJ_TOPIC_MAX_LEN + 1], remark[300];
+    int rc;
+    if (!check_topic_name(req, cmd, topic, name, &rc)) {
+        return rc;
     }
     char ftext[32];
     rj_bytes_copy_cstr(filter, ftext, sizeof(ftext));
@@ -133,7 +151,7 @@ handle_update_and_create_topic(rj_request_t *req, const rj_command_t *cmd, void 
     tc.perm = perm;
     tc.topic_sys_flag = sys_flag;
     tc.filter_type = (rj_topic_filter_type_t)ft;
-    int rc = rj_topic_manager_update(b->topics, name, &tc);
+    rc = rj_topic_manager_update(b->topics, name, &tc);
     if (rc != 0) {
         return rc;
     }
@@ -154,15 +172,10 @@ handle_delete_topic(rj_request_t *req, const rj_command_t *cmd, void *arg)
     if (rj_header_failed(&h)) {
         return rj_header_reply_error(&h, req);
     }
-    const char *bad = rj_topic_validator_check(topic);
-    if (bad != NULL) {
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, bad, false);
-    }
-    char name[RJ_TOPIC_MAX_LEN + 1], remark[300];
-    rj_bytes_copy_cstr(topic, name, sizeof(name));
-    if (rj_topic_validator_is_system(topic)) {
-        snprintf(remark, sizeof(remark), "The topic[%s] is conflict with system topic.", name);
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, remark, false);
+    char name[RJ_TOPIC_MAX_LEN + 1];
+    int rc;
+    if (!check_topic_name(req, cmd, topic, name, &rc)) {
+        return rc;
     }
     rj_log(RJ_LOG_INFO, 0, "deleteTopic called by %s topic=%s",
            rj_connection_remote_addr(rj_request_connection(req)), name);
@@ -196,20 +209,17 @@ static int
 handle_get_system_topics(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     (void)arg;
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "topicList");
-    rj_jw_array_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "topicList");
+    rj_jw_array_begin(w);
     for (int i = 0; rj_topic_validator_system_at(i) != NULL; i++) {
-        rj_jw_string(&w, rj_topic_validator_system_at(i));
+        rj_jw_string(w, rj_topic_validator_system_at(i));
     }
-    rj_jw_array_end(&w);
-    rj_jw_object_end(&w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_jw_array_end(w);
+    rj_jw_object_end(w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 static int
@@ -224,17 +234,13 @@ handle_topic_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
     }
     rj_topic_config_t tc;
     if (!rj_topic_manager_lookup(b->topics, topic, &tc)) {
-        char remark[300];
-        snprintf(remark, sizeof(remark), "topic[%.*s] not exist", (int)topic.len,
-                 (const char *)topic.data);
-        return rj_broker_reply(req, cmd, RJ_RESP_TOPIC_NOT_EXIST, remark, false);
+        return rj_broker_reply_topic_not_exist(req, cmd, topic);
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "offsetTable");
-    rj_jw_object_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "offsetTable");
+    rj_jw_object_begin(w);
     for (int32_t q = 0; q < tc.write_queue_nums; q++) {
         int64_t min = rj_store_get_min_offset_in_queue(b->store, topic, q);
         int64_t max = rj_store_get_max_offset_in_queue(b->store, topic, q);
@@ -244,21 +250,19 @@ handle_topic_stats(rj_request_t *req, const rj_command_t *cmd, void *arg)
         if (max > 0) {
             ts = rj_store_get_message_store_timestamp(b->store, topic, q, max - 1);
         }
-        rj_broker_write_mq_key(&w, b->config.broker_name, topic, q);
-        rj_jw_object_begin(&w);
-        rj_jw_key(&w, "lastUpdateTimestamp");
-        rj_jw_int(&w, ts);
-        rj_jw_key(&w, "maxOffset");
-        rj_jw_int(&w, max);
-        rj_jw_key(&w, "minOffset");
-        rj_jw_int(&w, min);
-        rj_jw_object_end(&w);
+        rj_broker_write_mq_key(w, b->config.broker_name, topic, q);
+        rj_jw_object_begin(w);
+        rj_jw_key(w, "lastUpdateTimestamp");
+        rj_jw_int(w, ts);
+        rj_jw_key(w, "maxOffset");
+        rj_jw_int(w, max);
+        rj_jw_key(w, "minOffset");
+        rj_jw_int(w, min);
+        rj_jw_object_end(w);
     }
-    rj_jw_object_end(&w);
-    rj_jw_object_end(&w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_jw_object_end(w);
+    rj_jw_object_end(w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 static const rj_broker_handler_t handlers[] = {

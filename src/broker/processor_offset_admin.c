@@ -65,13 +65,10 @@ static int
 handle_get_all_consumer_offset(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_offset_manager_write(b->offsets, &w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_offset_manager_write(b->offsets, w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 /* ---- CLONE_GROUP_OFFSET ------------------------------------------------------------- */
@@ -283,26 +280,23 @@ handle_consume_by_who(rj_request_t *req, const rj_command_t *cmd, void *arg)
         return RJ_ENOMEM;
     }
     rj_consumer_manager_groups_of_topic(b->consumers, topic, add_group, groups);
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "groupList");
-    rj_jw_array_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "groupList");
+    rj_jw_array_begin(w);
     rj_hashmap_iter_t it;
     const char *g;
     size_t glen;
     void *v;
     rj_hashmap_iter_init(groups, &it);
     while (rj_hashmap_iter_next(&it, &g, &glen, &v)) {
-        rj_jw_string_n(&w, g, glen);
+        rj_jw_string_n(w, g, glen);
     }
-    rj_jw_array_end(&w);
-    rj_jw_object_end(&w);
+    rj_jw_array_end(w);
+    rj_jw_object_end(w);
     rj_hashmap_destroy(groups, NULL);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 /* ---- QUERY_CONSUME_TIME_SPAN ------------------------------------------------------------ */
@@ -320,17 +314,13 @@ handle_consume_time_span(rj_request_t *req, const rj_command_t *cmd, void *arg)
     }
     rj_topic_config_t tc;
     if (!rj_topic_manager_lookup(b->topics, topic, &tc)) {
-        char remark[300];
-        snprintf(remark, sizeof(remark), "topic[%.*s] not exist", (int)topic.len,
-                 (const char *)topic.data);
-        return rj_broker_reply(req, cmd, RJ_RESP_TOPIC_NOT_EXIST, remark, false);
+        return rj_broker_reply_topic_not_exist(req, cmd, topic);
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "consumeTimeSpanSet");
-    rj_jw_array_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "consumeTimeSpanSet");
+    rj_jw_array_begin(w);
     for (int32_t q = 0; q < tc.write_queue_nums; q++) {
         int64_t min_time = rj_store_get_earliest_message_time(b->store, topic, q);
         int64_t max = rj_store_get_max_offset_in_queue(b->store, topic, q);
@@ -345,24 +335,22 @@ handle_consume_time_span(rj_request_t *req, const rj_command_t *cmd, void *arg)
             int64_t next = rj_store_get_message_store_timestamp(b->store, topic, q, consumer);
             delay = rj_clock_wall_ms() - next;
         }
-        rj_jw_object_begin(&w);
-        rj_jw_key(&w, "consumeTimeStamp");
-        rj_jw_int(&w, consume_time);
-        rj_jw_key(&w, "delayTime");
-        rj_jw_int(&w, delay);
-        rj_jw_key(&w, "maxTimeStamp");
-        rj_jw_int(&w, max_time);
-        rj_jw_key(&w, "messageQueue");
-        rj_broker_write_mq(&w, b->config.broker_name, topic, q);
-        rj_jw_key(&w, "minTimeStamp");
-        rj_jw_int(&w, min_time);
-        rj_jw_object_end(&w);
+        rj_jw_object_begin(w);
+        rj_jw_key(w, "consumeTimeStamp");
+        rj_jw_int(w, consume_time);
+        rj_jw_key(w, "delayTime");
+        rj_jw_int(w, delay);
+        rj_jw_key(w, "maxTimeStamp");
+        rj_jw_int(w, max_time);
+        rj_jw_key(w, "messageQueue");
+        rj_broker_write_mq(w, b->config.broker_name, topic, q);
+        rj_jw_key(w, "minTimeStamp");
+        rj_jw_int(w, min_time);
+        rj_jw_object_end(w);
     }
-    rj_jw_array_end(&w);
-    rj_jw_object_end(&w);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    rj_jw_array_end(w);
+    rj_jw_object_end(w);
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 /* ---- QUERY_CONSUME_QUEUE ------------------------------------------------------------------ */
@@ -561,24 +549,21 @@ handle_query_correction_offset(rj_request_t *req, const rj_command_t *cmd, void 
             c.mins[q] = INT64_MAX;
         }
     }
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
-    rj_jw_object_begin(&w);
-    rj_jw_key(&w, "correctionOffsets");
-    rj_jw_object_begin(&w);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
+    rj_jw_object_begin(w);
+    rj_jw_key(w, "correctionOffsets");
+    rj_jw_object_begin(w);
     for (int32_t q = 0; q < c.nmins; q++) {
         if (c.mins[q] != NO_OFFSET) {
-            rj_jw_key_int_unquoted(&w, q);
-            rj_jw_int(&w, c.mins[q]);
+            rj_jw_key_int_unquoted(w, q);
+            rj_jw_int(w, c.mins[q]);
         }
     }
-    rj_jw_object_end(&w);
-    rj_jw_object_end(&w);
+    rj_jw_object_end(w);
+    rj_jw_object_end(w);
     rj_free(c.mins);
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 static const rj_broker_handler_t handlers[] = {

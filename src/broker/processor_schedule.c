@@ -19,21 +19,18 @@ static int
 handle_get_all_delay_offset(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
-    rj_buf_t body = RJ_BUF_INIT;
-    rj_json_writer_t w;
-    rj_jw_init(&w, &body, 0);
+    rj_broker_json_t j;
+    rj_json_writer_t *w = rj_broker_json_begin(&j);
     if (b->schedule != NULL) {
-        rj_schedule_service_write(b->schedule, &w);
+        rj_schedule_service_write(b->schedule, w);
     } else {
-        rj_jw_object_begin(&w);
-        rj_jw_key(&w, "offsetTable");
-        rj_jw_object_begin(&w);
-        rj_jw_object_end(&w);
-        rj_jw_object_end(&w);
+        rj_jw_object_begin(w);
+        rj_jw_key(w, "offsetTable");
+        rj_jw_object_begin(w);
+        rj_jw_object_end(w);
+        rj_jw_object_end(w);
     }
-    int rc = rj_broker_reply_json(req, cmd, &w);
-    rj_buf_cleanup(&body);
-    return rc;
+    return rj_broker_json_reply(&j, req, cmd);
 }
 
 static int

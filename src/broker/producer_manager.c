@@ -1,6 +1,7 @@
 /* Producer groups: group name -> array of channels (connection references). */
 #include "broker/producer_manager.h"
 
+#include "broker/connection_body.h"
 #include "common/alloc.h"
 #include "common/hashmap.h"
 #include "common/log.h"
@@ -222,17 +223,7 @@ rj_producer_manager_write_connection(rj_producer_manager_t *m, rj_bytes_t group,
     rj_jw_array_begin(w);
     for (size_t i = 0; g != NULL && i < g->n; i++) {
         const channel_t *c = &g->channels[i];
-        const char *lang = rj_language_code_name(c->language);
-        rj_jw_object_begin(w);
-        rj_jw_key(w, "clientAddr");
-        rj_jw_string(w, rj_connection_remote_addr(c->conn));
-        rj_jw_key(w, "clientId");
-        rj_jw_string(w, c->client_id);
-        rj_jw_key(w, "language");
-        rj_jw_string(w, lang ? lang : "OTHER");
-        rj_jw_key(w, "version");
-        rj_jw_int(w, c->version);
-        rj_jw_object_end(w);
+        rj_connection_body_write(w, c->conn, c->client_id, c->language, c->version);
     }
     rj_jw_array_end(w);
     rj_jw_object_end(w);
