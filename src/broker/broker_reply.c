@@ -102,6 +102,16 @@ rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, const 
 }
 
 int
+rj_broker_reply_slave_refusal(rj_request_t *req, const rj_command_t *cmd)
+{
+    /* AdminBrokerProcessor.validateSlave */
+    return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR,
+                           "Can't modify topic or subscription group from slave broker, please "
+                           "execute it from master broker.",
+                           false);
+}
+
+int
 rj_broker_reply_topic_not_exist(rj_request_t *req, const rj_command_t *cmd, rj_bytes_t topic)
 {
     char remark[300];

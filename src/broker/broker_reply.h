@@ -48,6 +48,9 @@ int rj_header_reply_error(rj_header_reader_t *h, rj_request_t *req);
 int rj_broker_reply(rj_request_t *req, const rj_command_t *cmd, int32_t code, const char *remark,
                     bool with_header);
 
+/* Replies SYSTEM_ERROR "Can't modify topic or subscription group from slave broker, ..." */
+int rj_broker_reply_slave_refusal(rj_request_t *req, const rj_command_t *cmd);
+
 /* Replies TOPIC_NOT_EXIST with RocketMQ's remark "topic[<topic>] not exist". */
 int rj_broker_reply_topic_not_exist(rj_request_t *req, const rj_command_t *cmd, rj_bytes_t topic);
 

@@ -21,16 +21,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SLAVE_REMARK                                                                             \
-    "Can't modify topic or subscription group from slave broker, please execute it from master " \
-    "broker."
-
 static int
 handle_update_group(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
     if (!rj_broker_is_master(b)) {
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, SLAVE_REMARK, false);
+        return rj_broker_reply_slave_refusal(req, cmd);
     }
     char err[200] = "";
     json_t *body =
@@ -62,7 +58,7 @@ handle_delete_group(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
     if (!rj_broker_is_master(b)) {
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, SLAVE_REMARK, false);
+        return rj_broker_reply_slave_refusal(req, cmd);
     }
     rj_header_reader_t h;
     rj_header_reader_init(&h, cmd);

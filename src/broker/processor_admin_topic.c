@@ -20,9 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SLAVE_REMARK                                                                             \
-    "Can't modify topic or subscription group from slave broker, please execute it from master " \
-    "broker."
 #define MAX_ADMIN_QUEUES 65535
 
 /* RocketMQ answers with the remark its response object was created with. */
@@ -107,7 +104,7 @@ handle_update_and_create_topic(rj_request_t *req, const rj_command_t *cmd, void 
 {
     rj_broker_t *b = arg;
     if (!rj_broker_is_master(b)) {
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, SLAVE_REMARK, false);
+        return rj_broker_reply_slave_refusal(req, cmd);
     }
     rj_header_reader_t h;
     rj_header_reader_init(&h, cmd);
@@ -164,7 +161,7 @@ handle_delete_topic(rj_request_t *req, const rj_command_t *cmd, void *arg)
 {
     rj_broker_t *b = arg;
     if (!rj_broker_is_master(b)) {
-        return rj_broker_reply(req, cmd, RJ_RESP_SYSTEM_ERROR, SLAVE_REMARK, false);
+        return rj_broker_reply_slave_refusal(req, cmd);
     }
     rj_header_reader_t h;
     rj_header_reader_init(&h, cmd);

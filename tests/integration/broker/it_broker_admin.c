@@ -609,6 +609,44 @@ create_topic(rj_raw_client_t *c, const char *topic)
     rj_raw_reply_cleanup(&r);
 }
 
+/* AdminBrokerProcessor.validateSlave: topic and group changes are refused on a slave. */
+static void
+test_slave_refuses_topic_and_group_changes(void **state)
+{
+    (void)state;
+    rj_daemon_t *slave;
+    assert_int_equal(it_broker_start(NULL, "brokerRole=SLAVE\nbrokerId=1\n", &slave), 0);
+    rj_raw_client_t *c = it_connect(slave);
+    static const struct {
+        int32_t code;
+        const char *ext;
+        const char *body;
+    } changes[] = {
+        {17,
+         "{\"topic\":\"SlaveTopic\",\"defaultTopic\":\"TBW102\",\"readQueueNums\":\"4\","
+         "\"writeQueueNums\":\"4\",\"perm\":\"6\",\"topicFilterType\":\"SINGLE_TAG\"}",
+         NULL},
+        {215, "{\"topic\":\"SlaveTopic\"}", NULL},
+        {200, NULL, "{\"groupName\":\"slave_group\"}"},
+        {207, "{\"groupName\":\"slave_group\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+        rj_raw_reply_t r;
+        const char *body = changes[i].body;
+        it_call(c, changes[i].code, IT_VERSION_JAVA, changes[i].ext, body, body ? strlen(body) : 0,
+                &r);
+        assert_int_equal(r.code, 1);
+        assert_string_equal(r.remark, "Can't modify topic or subscription group from slave broker, "
+                                      "please execute it from master broker.");
+        rj_raw_reply_cleanup(&r);
+    }
+    rj_raw_client_close(c);
+    int status;
+    assert_int_equal(rj_daemon_stop(slave, 20000, &status), 0);
+    assert_int_equal(status, 0);
+    rj_daemon_destroy(slave);
+}
+
 static void
 test_small_admin_codes(void **state)
 {
@@ -749,6 +787,7 @@ main(void)
         cmocka_unit_test(test_runtime_info_has_the_keys_of_rocketmq),
         cmocka_unit_test(test_groups_connections_offsets_and_forwarding),
         cmocka_unit_test(test_consume_tps_counts_pulled_messages),
+        cmocka_unit_test(test_slave_refuses_topic_and_group_changes),
         cmocka_unit_test(test_small_admin_codes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
