@@ -29,7 +29,9 @@
 /* Room for "\x02REAL_TOPIC\x01<topic>\x02REAL_QID\x01<int>". */
 #define SUFFIX_MAX 192
 /* Appends write-fault at least this far ahead when the allocator fell behind. */
+#ifndef SYNC_PREFAULT_AHEAD
 #define SYNC_PREFAULT_AHEAD (256u << 10)
+#endif
 
 static rj_put_status_t
 check_store(rj_store_t *s)

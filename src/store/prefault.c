@@ -13,7 +13,9 @@
 #include "ramjet/status.h"
 
 /* Faulted per madvise call, so the writer sees progress early. */
+#ifndef PREFAULT_CHUNK
 #define PREFAULT_CHUNK (1u << 20)
+#endif
 
 static size_t
 window(rj_store_t *s)
@@ -86,6 +88,27 @@ prepare_next(rj_store_t *s)
     rj_mapped_file_release(mf);
 }
 
+/* True when the writer got within half a window of the faulted pages, or no segment waits. */
+static bool
+has_work(void *arg)
+{
+    rj_store_t *s = arg;
+    pthread_mutex_lock(&s->alloc_mu);
+    bool need_next = s->prepared == NULL && s->prepared_error == 0;
+    pthread_mutex_unlock(&s->alloc_mu);
+    if (need_next) {
+        return true;
+    }
+    rj_mapped_file_t *mf = rj_mfq_last(&s->cl);
+    if (mf == NULL) {
+        return false;
+    }
+    size_t pf = (size_t)atomic_load(&mf->prefault_pos);
+    bool near = pf < mf->size && (size_t)rj_mapped_file_wrote(mf) + window(s) / 2 > pf;
+    rj_mapped_file_release(mf);
+    return near;
+}
+
 static void *
 alloc_main(void *arg)
 {
@@ -94,7 +117,9 @@ alloc_main(void *arg)
     while (!atomic_load(&s->stop_threads)) {
         prefault_current(s);
         prepare_next(s);
-        rj_waker_wait(&s->alloc_waker, 100, NULL, NULL);
+        /* Re-checked after announcing the sleep: a kick that came while we were
+         * busy is not lost (the writer would otherwise fault its own pages). */
+        rj_waker_wait(&s->alloc_waker, 100, has_work, s);
     }
     return NULL;
 }

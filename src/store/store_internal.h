@@ -17,7 +17,9 @@
 #include <stdint.h>
 
 /* Window the allocator keeps write-faulted ahead of the commit-log writer. */
+#ifndef RJ_PREFAULT_WINDOW
 #define RJ_PREFAULT_WINDOW (16u << 20)
+#endif
 
 /* A sleeping thread another thread may wake; wakes are skipped while it runs. */
 typedef struct {
