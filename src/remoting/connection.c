@@ -40,8 +40,11 @@
 /* iovecs per write; more chunks go out with the next write. */
 #define MAX_IOV 64
 
-/* Small encoded frames are copied into the output queue; larger ones hand over their buffer. */
-#define COPY_FRAME_MAX (32 * 1024)
+/*
+ * Encoded frames up to this size are copied into the output queue; larger
+ * ones hand over their buffer (which is then freed, not pooled, once written).
+ */
+#define COPY_FRAME_MAX RJ_IO_LOOP_CHUNK_FILL
 
 /* A connection's own read buffer larger than this is freed once empty. */
 #define RBUF_KEEP_MAX (256 * 1024)
@@ -385,11 +388,17 @@ append_chunk(rj_connection_t *c, rj_out_chunk_t *chunk)
     c->out_tail = chunk;
 }
 
-/* The chunk new encoded bytes go into: the queue's tail if it holds bytes, else a new one. */
+/*
+ * The chunk new encoded bytes go into: the queue's tail if it holds bytes and
+ * is not yet full, else a new one. Closing chunks at RJ_IO_LOOP_CHUNK_FILL
+ * keeps a backlog of small frames (replies piling up behind a slow reader) in
+ * many poolable buffers instead of one that grows without bound.
+ */
 static rj_out_chunk_t *
 tail_buf_chunk(rj_connection_t *c)
 {
-    if (c->out_tail != NULL && !c->out_tail->is_seg) {
+    if (c->out_tail != NULL && !c->out_tail->is_seg &&
+        c->out_tail->buf.len < RJ_IO_LOOP_CHUNK_FILL) {
         return c->out_tail;
     }
     rj_out_chunk_t *chunk = rj_io_loop_chunk_get(c->loop);
@@ -405,7 +414,7 @@ get_seg_chunks(rj_connection_t *c, size_t nsegs, rj_out_chunk_t **list)
 {
     *list = NULL;
     for (size_t i = 0; i < nsegs; i++) {
-        rj_out_chunk_t *chunk = rj_io_loop_chunk_get(c->loop);
+        rj_out_chunk_t *chunk = rj_io_loop_chunk_get_bare(c->loop);
         if (chunk == NULL) {
             release_chunks(c->loop, *list);
             *list = NULL;
@@ -498,6 +507,7 @@ rj_connection_queue_bytes(rj_connection_t *c, rj_buf_t *frame, const rj_segment_
         return rc;
     }
     if (frame->len > COPY_FRAME_MAX) {
+        /* The frame's owner gets the pooled chunk's (small) buffer in exchange. */
         rj_out_chunk_t *chunk = rj_io_loop_chunk_get(c->loop);
         if (chunk != NULL) {
             rj_buf_t spare = chunk->buf;
@@ -857,7 +867,7 @@ rj_connection_tick(rj_io_loop_t *loop, int64_t now_ms)
 /* ------------------------------------------------------------ invocations */
 
 /* Pooled invocation blocks keep frame buffers up to this capacity. */
-#define INVOKE_BUF_KEEP (64 * 1024)
+#define INVOKE_BUF_KEEP RJ_IO_LOOP_POOL_BUF_MAX
 
 static void
 invoke_block_destroy(rj_loop_msg_t *base)

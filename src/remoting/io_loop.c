@@ -19,9 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Pooled chunks kept per loop beyond which released ones are freed. */
-#define CHUNK_POOL_MAX 1024
-
 static _Thread_local rj_io_loop_t *tls_loop;
 
 rj_io_loop_t *
@@ -312,12 +309,15 @@ rj_io_loop_release(rj_io_loop_t *loop)
     if (loop == NULL || atomic_fetch_sub_explicit(&loop->refs, 1, memory_order_acq_rel) != 1) {
         return;
     }
-    rj_out_chunk_t *c = loop->free_chunks;
-    while (c != NULL) {
-        rj_out_chunk_t *next = c->next;
-        rj_buf_cleanup(&c->buf);
-        rj_free(c);
-        c = next;
+    rj_out_chunk_t *lists[2] = {loop->free_bufs, loop->free_bare};
+    for (int i = 0; i < 2; i++) {
+        rj_out_chunk_t *c = lists[i];
+        while (c != NULL) {
+            rj_out_chunk_t *next = c->next;
+            rj_buf_cleanup(&c->buf);
+            rj_free(c);
+            c = next;
+        }
     }
     rj_msg_pool_cleanup(&loop->deferred_pool, loop->deferred_destroy);
     uv_mutex_destroy(&loop->mu);
@@ -384,25 +384,40 @@ rj_msg_pool_cleanup(rj_msg_pool_t *pool, void (*destroy)(rj_loop_msg_t *msg))
 
 /* ------------------------------------------------------------ chunk pool */
 
-rj_out_chunk_t *
-rj_io_loop_chunk_get(rj_io_loop_t *loop)
+static rj_out_chunk_t *
+chunk_ready(rj_out_chunk_t *c)
 {
-    rj_out_chunk_t *c = loop->free_chunks;
-    if (c != NULL) {
-        loop->free_chunks = c->next;
-        loop->free_chunk_count--;
-    } else {
-        c = rj_calloc(1, sizeof(*c));
-        if (c == NULL) {
-            return NULL;
-        }
-    }
     c->next = NULL;
     c->off = 0;
     c->is_seg = false;
     c->seg_release = NULL;
     rj_buf_reset(&c->buf);
     return c;
+}
+
+rj_out_chunk_t *
+rj_io_loop_chunk_get_bare(rj_io_loop_t *loop)
+{
+    rj_out_chunk_t *c = loop->free_bare;
+    if (c != NULL) {
+        loop->free_bare = c->next;
+        loop->free_bare_count--;
+        return chunk_ready(c);
+    }
+    c = rj_calloc(1, sizeof(*c));
+    return c != NULL ? chunk_ready(c) : NULL;
+}
+
+rj_out_chunk_t *
+rj_io_loop_chunk_get(rj_io_loop_t *loop)
+{
+    rj_out_chunk_t *c = loop->free_bufs;
+    if (c == NULL) {
+        return rj_io_loop_chunk_get_bare(loop);
+    }
+    loop->free_bufs = c->next;
+    loop->free_buf_bytes -= c->buf.cap;
+    return chunk_ready(c);
 }
 
 void
@@ -413,15 +428,21 @@ rj_io_loop_chunk_put(rj_io_loop_t *loop, rj_out_chunk_t *c)
     }
     c->is_seg = false;
     c->seg_release = NULL;
-    if (c->buf.cap > RJ_IO_LOOP_POOL_BUF_MAX) {
+    if (c->buf.cap > 0) {
+        if (c->buf.cap <= RJ_IO_LOOP_POOL_BUF_MAX &&
+            loop->free_buf_bytes + c->buf.cap <= RJ_IO_LOOP_POOL_BYTES_MAX) {
+            c->next = loop->free_bufs;
+            loop->free_bufs = c;
+            loop->free_buf_bytes += c->buf.cap;
+            return;
+        }
         rj_buf_cleanup(&c->buf);
     }
-    if (loop->free_chunk_count >= CHUNK_POOL_MAX) {
-        rj_buf_cleanup(&c->buf);
+    if (loop->free_bare_count >= RJ_IO_LOOP_POOL_BARE_MAX) {
         rj_free(c);
         return;
     }
-    c->next = loop->free_chunks;
-    loop->free_chunks = c;
-    loop->free_chunk_count++;
+    c->next = loop->free_bare;
+    loop->free_bare = c;
+    loop->free_bare_count++;
 }

@@ -64,8 +64,20 @@ typedef void (*rj_io_loop_tick_cb)(rj_io_loop_t *loop, int64_t now_ms);
 /* Size of the loop's shared read buffer (one read at a time per loop). */
 #define RJ_IO_LOOP_READ_BUF 65536
 
-/* Pooled output buffers keep at most this capacity; larger ones are freed. */
-#define RJ_IO_LOOP_POOL_BUF_MAX (256 * 1024)
+/*
+ * Output chunk pool limits. Chunks with a buffer of at most
+ * RJ_IO_LOOP_POOL_BUF_MAX are kept with it while the loop's pooled buffer
+ * bytes stay within RJ_IO_LOOP_POOL_BYTES_MAX; any other buffer is freed when
+ * its chunk comes back. Segment chunks need no buffer and come from a
+ * separate list of bare chunks (at most RJ_IO_LOOP_POOL_BARE_MAX kept), so a
+ * backlog of zero-copy segments never pins encoded-frame memory.
+ */
+#define RJ_IO_LOOP_POOL_BUF_MAX (16 * 1024)
+#define RJ_IO_LOOP_POOL_BYTES_MAX (1024 * 1024)
+#define RJ_IO_LOOP_POOL_BARE_MAX 1024
+
+/* A buffer chunk this full is closed: later frames start a new chunk (keeps buffers poolable). */
+#define RJ_IO_LOOP_CHUNK_FILL (RJ_IO_LOOP_POOL_BUF_MAX - 1024)
 
 /* Chunk of a connection's output queue: encoded bytes or an external segment. */
 typedef struct rj_out_chunk {
@@ -100,10 +112,12 @@ struct rj_io_loop {
     /* Loop thread only. */
     uint8_t *read_buf; /* RJ_IO_LOOP_READ_BUF bytes lent to one read at a time */
     bool read_buf_lent;
-    rj_connection_t *conns; /* open connections (doubly linked) */
-    rj_connection_t *dirty; /* connections with output to flush (singly linked) */
-    rj_out_chunk_t *free_chunks;
-    size_t free_chunk_count;
+    rj_connection_t *conns;    /* open connections (doubly linked) */
+    rj_connection_t *dirty;    /* connections with output to flush (singly linked) */
+    rj_out_chunk_t *free_bufs; /* pooled chunks holding a buffer (cap <= POOL_BUF_MAX) */
+    size_t free_buf_bytes;     /* sum of their capacities */
+    rj_out_chunk_t *free_bare; /* pooled chunks without a buffer */
+    size_t free_bare_count;
     atomic_int workers;          /* worker jobs in flight (read by the stopping thread) */
     rj_msg_pool_t deferred_pool; /* rj_deferred_t blocks (request.c) */
     void (*deferred_destroy)(rj_loop_msg_t *m); /* frees one of them at loop release */
@@ -145,8 +159,15 @@ void rj_io_loop_release(rj_io_loop_t *loop);
 /* The loop the calling thread runs, or NULL on other threads. */
 rj_io_loop_t *rj_io_loop_current(void);
 
-/* Output chunks from the loop's pool. Loop thread only. NULL when out of memory. */
+/*
+ * Output chunks from the loop's pool. Loop thread only. NULL when out of
+ * memory. rj_io_loop_chunk_get() prefers a chunk that still has a buffer (for
+ * encoded bytes); rj_io_loop_chunk_get_bare() returns one without a buffer
+ * (for a segment). rj_io_loop_chunk_put() releases a segment and keeps or
+ * frees the chunk and its buffer within the pool limits above.
+ */
 rj_out_chunk_t *rj_io_loop_chunk_get(rj_io_loop_t *loop);
+rj_out_chunk_t *rj_io_loop_chunk_get_bare(rj_io_loop_t *loop);
 void rj_io_loop_chunk_put(rj_io_loop_t *loop, rj_out_chunk_t *chunk);
 
 #endif

@@ -51,7 +51,7 @@ struct rj_deferred {
 };
 
 /* Pooled deferred blocks keep frame buffers up to this capacity. */
-#define DEFERRED_BUF_KEEP (64 * 1024)
+#define DEFERRED_BUF_KEEP RJ_IO_LOOP_POOL_BUF_MAX
 
 typedef struct {
     uv_work_t work;

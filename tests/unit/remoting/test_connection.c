@@ -2,12 +2,14 @@
  * Tests of src/remoting/connection.c: server-initiated requests to a client
  * (with response and one-way), invocation timeouts, pending invocations failing
  * on close, unmatched responses, closing from another thread, reference
- * counting, and output flow control that must not deadlock.
+ * counting, output flow control that must not deadlock, and a reply backlog
+ * kept in small chunks the loop can pool.
  */
 #include "remoting/rpc_client.h"
 #include "remoting/server.h"
 
 #include "common/clock.h"
+#include "remoting/io_loop_internal.h"
 #include "raw_peer.h"
 #include "ramjet/status.h"
 
@@ -23,7 +25,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-enum { CODE_HELLO = 3000, CODE_ECHO = 3001 };
+enum { CODE_HELLO = 3000, CODE_ECHO = 3001, CODE_POOL_STATS = 3002 };
 
 typedef struct {
     rj_server_t *srv;
@@ -64,6 +66,25 @@ echo_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
     (void)arg;
     rj_command_init_response(&resp, cmd, RJ_RESP_SUCCESS);
     resp.body = cmd->body;
+    return rj_request_reply(req, &resp);
+}
+
+/* Reports the output chunk pool of the loop it runs on: "<bytes> <buffered chunks> <max cap>". */
+static int
+pool_stats_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_io_loop_t *loop = rj_io_loop_current();
+    char text[96];
+    size_t n = 0, max_cap = 0;
+    (void)arg;
+    for (rj_out_chunk_t *c = loop->free_bufs; c != NULL; c = c->next) {
+        n++;
+        max_cap = c->buf.cap > max_cap ? c->buf.cap : max_cap;
+    }
+    int len = snprintf(text, sizeof(text), "%zu %zu %zu", loop->free_buf_bytes, n, max_cap);
+    rj_command_t resp;
+    rj_command_init_response(&resp, cmd, RJ_RESP_SUCCESS);
+    resp.body = rj_bytes(text, (size_t)len);
     return rj_request_reply(req, &resp);
 }
 
@@ -122,6 +143,8 @@ setup(void **state)
     assert_int_equal(rj_server_register(f->srv, CODE_HELLO, RJ_DISPATCH_INLINE, hello_handler, f),
                      0);
     assert_int_equal(rj_server_register(f->srv, CODE_ECHO, RJ_DISPATCH_INLINE, echo_handler, f), 0);
+    assert_int_equal(
+        rj_server_register(f->srv, CODE_POOL_STATS, RJ_DISPATCH_INLINE, pool_stats_handler, f), 0);
     assert_int_equal(rj_server_start(f->srv), 0);
     snprintf(f->addr, sizeof(f->addr), "127.0.0.1:%d", rj_server_port(f->srv));
 
@@ -335,6 +358,40 @@ test_output_flow_control_does_not_deadlock(void **state)
     close(w.fd);
 }
 
+static void
+test_reply_backlog_is_kept_in_small_poolable_chunks(void **state)
+{
+    fixture_t *f = *state;
+    /* 20,000 small replies pile up behind a reader that waits: they must go into
+       chunks closed at RJ_IO_LOOP_CHUNK_FILL, which the loop then pools. */
+    writer_t w = {raw_connect(rj_server_port(f->srv)), 20000, 32};
+    pthread_t t;
+    pthread_create(&t, NULL, write_requests, &w);
+    rj_clock_sleep_ms(200);
+    rj_buf_t b = RJ_BUF_INIT;
+    for (int i = 0; i < w.n; i++) {
+        rj_command_t r;
+        assert_true(raw_read_frame(w.fd, &b, &r, 10000));
+        assert_int_equal(r.opaque, i);
+    }
+    pthread_join(t, NULL);
+    rj_command_t q, r;
+    rj_command_init_request(&q, CODE_POOL_STATS);
+    q.opaque = w.n;
+    raw_send_cmd(w.fd, &q);
+    assert_true(raw_read_frame(w.fd, &b, &r, 5000));
+    assert_int_equal(r.opaque, w.n);
+    size_t bytes = 0, count = 0, max_cap = 0;
+    char text[96];
+    snprintf(text, sizeof(text), "%.*s", (int)r.body.len, (const char *)r.body.data);
+    assert_int_equal(sscanf(text, "%zu %zu %zu", &bytes, &count, &max_cap), 3);
+    assert_true(count >= 2);
+    assert_true(max_cap <= RJ_IO_LOOP_POOL_BUF_MAX);
+    assert_true(bytes <= RJ_IO_LOOP_POOL_BYTES_MAX);
+    rj_buf_cleanup(&b);
+    close(w.fd);
+}
+
 int
 main(void)
 {
@@ -345,6 +402,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_from_another_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_flow_control_does_not_deadlock, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reply_backlog_is_kept_in_small_poolable_chunks, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

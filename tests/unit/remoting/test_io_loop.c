@@ -1,7 +1,7 @@
 /*
  * Tests of src/remoting/io_loop.c: cross-thread posting (every message runs
  * once, in order per poster), synchronous calls, shutdown dropping later
- * posts, and the message pool.
+ * posts, the message pool, and the output chunk pool's limits.
  */
 #include "remoting/io_loop_internal.h"
 
@@ -150,6 +150,81 @@ test_message_pool_bounds(void **state)
     rj_msg_pool_cleanup(&pool, NULL);
 }
 
+static atomic_int seg_released;
+
+static void
+seg_release(void *ctx)
+{
+    (void)ctx;
+    atomic_fetch_add(&seg_released, 1);
+}
+
+static void
+test_chunk_pool_keeps_small_buffers_within_its_byte_limit(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    rj_io_loop_t *loop;
+    rj_out_chunk_t *chunks[N];
+    assert_int_equal(rj_io_loop_create("t-chunks", NULL, 0, NULL, &loop), 0);
+
+    /* A buffer larger than the pooled size is freed; the chunk is kept bare. */
+    rj_out_chunk_t *big = rj_io_loop_chunk_get(loop);
+    assert_non_null(big);
+    assert_int_equal(rj_buf_reserve(&big->buf, RJ_IO_LOOP_POOL_BUF_MAX + 1), 0);
+    rj_io_loop_chunk_put(loop, big);
+    assert_int_equal(loop->free_buf_bytes, 0);
+    assert_int_equal(loop->free_bare_count, 1);
+
+    /* Many full-size buffers (the first reuses the bare chunk): only
+       RJ_IO_LOOP_POOL_BYTES_MAX worth stays pooled. */
+    for (int i = 0; i < N; i++) {
+        chunks[i] = rj_io_loop_chunk_get(loop);
+        assert_non_null(chunks[i]);
+        assert_int_equal(rj_buf_reserve(&chunks[i]->buf, RJ_IO_LOOP_POOL_BUF_MAX), 0);
+        assert_int_equal(chunks[i]->buf.cap, RJ_IO_LOOP_POOL_BUF_MAX);
+    }
+    for (int i = 0; i < N; i++) {
+        rj_io_loop_chunk_put(loop, chunks[i]);
+    }
+    assert_int_equal(loop->free_buf_bytes, RJ_IO_LOOP_POOL_BYTES_MAX);
+    assert_int_equal(loop->free_bare_count,
+                     N - RJ_IO_LOOP_POOL_BYTES_MAX / RJ_IO_LOOP_POOL_BUF_MAX);
+
+    /* Segments get bare chunks even while buffered ones are pooled ... */
+    rj_out_chunk_t *seg = rj_io_loop_chunk_get_bare(loop);
+    assert_int_equal(seg->buf.cap, 0);
+    assert_int_equal(loop->free_buf_bytes, RJ_IO_LOOP_POOL_BYTES_MAX);
+    /* ... and release their segment exactly once when they come back. */
+    seg->is_seg = true;
+    seg->seg_release = seg_release;
+    rj_io_loop_chunk_put(loop, seg);
+    assert_int_equal(atomic_load(&seg_released), 1);
+    /* Encoded bytes get a chunk that still has its buffer, reset. */
+    rj_out_chunk_t *buffered = rj_io_loop_chunk_get(loop);
+    assert_int_equal(buffered->buf.cap, RJ_IO_LOOP_POOL_BUF_MAX);
+    assert_int_equal(buffered->buf.len, 0);
+    assert_false(buffered->is_seg);
+    assert_null(buffered->next);
+    assert_int_equal(loop->free_buf_bytes, RJ_IO_LOOP_POOL_BYTES_MAX - RJ_IO_LOOP_POOL_BUF_MAX);
+    rj_io_loop_chunk_put(loop, buffered);
+
+    /* Bare chunks are bounded in number too. */
+    size_t extra = RJ_IO_LOOP_POOL_BARE_MAX + 10;
+    rj_out_chunk_t **bare = rj_malloc(extra * sizeof(*bare));
+    for (size_t i = 0; i < extra; i++) {
+        bare[i] = rj_io_loop_chunk_get_bare(loop);
+        assert_non_null(bare[i]);
+    }
+    for (size_t i = 0; i < extra; i++) {
+        rj_io_loop_chunk_put(loop, bare[i]);
+    }
+    assert_int_equal(loop->free_bare_count, RJ_IO_LOOP_POOL_BARE_MAX);
+    rj_free(bare);
+    rj_io_loop_shutdown(loop, NULL);
+    rj_io_loop_release(loop); /* frees the pooled chunks (ASan checks for leaks) */
+}
+
 int
 main(void)
 {
@@ -157,6 +232,7 @@ main(void)
         cmocka_unit_test(test_posts_from_many_threads_run_in_order_then_shutdown_drops),
         cmocka_unit_test(test_shutdown_of_a_loop_that_never_ran),
         cmocka_unit_test(test_message_pool_bounds),
+        cmocka_unit_test(test_chunk_pool_keeps_small_buffers_within_its_byte_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
