@@ -236,9 +236,13 @@ const rj_ext_field_t *
 rj_command_ext_find(const rj_command_t *cmd, const char *key)
 {
     size_t n = strlen(key);
+    /* Length and first byte first: SEND_MESSAGE_V2's keys are all one letter long. */
+    uint8_t first = (uint8_t)key[0];
     for (uint32_t i = cmd->ext_count; i-- > 0;) {
         const rj_ext_field_t *f = &cmd->ext[i];
-        if (f->key.len == n && memcmp(f->key.data, key, n) == 0) {
+        if (f->key.len == n &&
+            (n == 0 || (f->key.data[0] == first &&
+                        (n == 1 || memcmp(f->key.data + 1, key + 1, n - 1) == 0)))) {
             return f;
         }
     }

@@ -326,6 +326,21 @@ test_lookups_follow_java_parsing(void **state)
     assert_false(rj_command_ext_get(&c, "zz", &t));
     assert_null(rj_command_ext_find(&c, "zz"));
 
+    /* Same length and first byte, differing later; one-letter and empty keys. */
+    assert_true(decode_json(&f,
+                            "{\"code\":10,\"extFields\":{\"ab\":\"1\",\"ac\":\"2\",\"b\":\"3\","
+                            "\"\":\"4\",\"abc\":\"5\",\"bc\":\"6\"}}",
+                            &c) > 0);
+    const char *keys[] = {"ab", "ac", "b", "", "abc", "bc"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        assert_int_equal(rj_command_ext_i64(&c, keys[i], &v64), 0);
+        assert_int_equal(v64, (int64_t)i + 1);
+    }
+    assert_null(rj_command_ext_find(&c, "a"));
+    assert_null(rj_command_ext_find(&c, "ad"));
+    assert_null(rj_command_ext_find(&c, "abd"));
+    assert_null(rj_command_ext_find(&c, "c"));
+
     rj_command_t built;
     rj_command_init_request(&built, 1);
     rj_command_add_ext_i64(&built, "big", 1LL << 40);
