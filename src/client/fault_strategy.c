@@ -1,6 +1,10 @@
 /*
- * Fault strategy. The round-robin position lives in the publish info
- * (atomic). Fault items are a small array under a mutex, touched only when
+ * Fault strategy. The round-robin position is per sending thread and per
+ * publish info, as Java's ThreadLocalIndex: a small thread-local table keyed
+ * by the publish info's id, each position starting at a random queue. So
+ * sender threads share no counter (no cache line bouncing between cores),
+ * and one thread alternating between topics still walks each topic's queues
+ * in turn. Fault items are a small array under a mutex, touched only when
  * fault avoidance is enabled.
  */
 #include "client/fault_strategy.h"
@@ -8,6 +12,7 @@
 #include "common/alloc.h"
 #include "common/clock.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,11 +117,46 @@ rj_fault_strategy_update(rj_fault_strategy_t *fs, const char *broker, int64_t la
     pthread_mutex_unlock(&fs->lock);
 }
 
+/* Publish infos a thread keeps a position for at once (direct-mapped by id). */
+#define RR_SLOTS 16
+
+typedef struct {
+    uint64_t id; /* 0: empty (ids start at 1) */
+    unsigned pos;
+} rr_slot_t;
+
+static _Thread_local rr_slot_t rr_slots[RR_SLOTS];
+static _Thread_local uint64_t rr_seed;
+
+/* A random start position (xorshift64*, seeded per thread from its address and the clock). */
+static unsigned
+random_start(void)
+{
+    if (rr_seed == 0) {
+        rr_seed = (rj_clock_mono_ns() ^ (uint64_t)(uintptr_t)&rr_seed) | 1;
+    }
+    rr_seed ^= rr_seed >> 12;
+    rr_seed ^= rr_seed << 25;
+    rr_seed ^= rr_seed >> 27;
+    return (unsigned)((rr_seed * 0x2545F4914F6CDD1Dull) >> 33);
+}
+
+/* The calling thread's next round-robin value for `pi`. */
+static unsigned
+next_position(const rj_publish_info_t *pi)
+{
+    rr_slot_t *s = &rr_slots[pi->id % RR_SLOTS];
+    if (s->id != pi->id) {
+        s->id = pi->id;
+        s->pos = random_start();
+    }
+    return ++s->pos;
+}
+
 static size_t
 next_index(rj_publish_info_t *pi)
 {
-    unsigned idx = atomic_fetch_add_explicit(&pi->send_which_queue, 1, memory_order_relaxed) + 1;
-    return (size_t)(idx % (unsigned)pi->queue_count);
+    return (size_t)(next_position(pi) % (unsigned)pi->queue_count);
 }
 
 static const char *
@@ -209,8 +249,7 @@ rj_fault_strategy_select(rj_fault_strategy_t *fs, rj_publish_info_t *pi, const c
             for (size_t i = 0; i < pi->queue_count; i++) {
                 size_t pos = (base + i) % pi->queue_count;
                 if (strcmp(queue_broker(pi, pos), name) == 0) {
-                    unsigned idx =
-                        atomic_fetch_add_explicit(&pi->send_which_queue, 1, memory_order_relaxed);
+                    unsigned idx = next_position(pi);
                     *queue_id_override = (int32_t)(idx % (unsigned)b->write_queue_nums);
                     return pos;
                 }

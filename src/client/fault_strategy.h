@@ -1,10 +1,10 @@
 /*
  * Producer queue selection (Java MQFaultStrategy + TopicPublishInfo):
- * round robin over the topic's queues, skipping the broker that just failed
- * for the retry of the same message; with latency fault avoidance enabled,
- * brokers whose last send was slow or failed are skipped until their
- * penalty ends (latency 550 ms → 30 s, 1 s → 60 s, 2 s → 120 s, 3 s → 180 s,
- * 15 s → 600 s; a failure counts as 30 s of latency).
+ * round robin over the topic's queues (a position per sending thread and
+ * publish info, starting at a random queue, as Java's ThreadLocalIndex), skipping the broker that
+ * just failed for the retry of the same message; with latency fault avoidance enabled, brokers
+ * whose last send was slow or failed are skipped until their penalty ends (latency 550 ms → 30 s, 1
+ * s → 60 s, 2 s → 120 s, 3 s → 180 s, 15 s → 600 s; a failure counts as 30 s of latency).
  *
  * Thread-safe. Without fault avoidance the selection takes no lock.
  */

@@ -437,7 +437,8 @@ rj_publish_info_create(const char *topic, const rj_topic_route_t *route)
         return NULL;
     }
     atomic_init(&pi->refs, 1);
-    atomic_init(&pi->send_which_queue, (unsigned)rand());
+    static atomic_uint_fast64_t next_id = 1;
+    pi->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     pi->topic = rj_strdup(topic);
     pi->brokers = rj_calloc(max_brokers, sizeof(*pi->brokers));
     if (pi->topic == NULL || pi->brokers == NULL) {

@@ -95,7 +95,7 @@ typedef struct rj_publish_info {
     size_t queue_count;
     rj_publish_broker_t *brokers;
     size_t broker_count;
-    atomic_uint send_which_queue; /* round-robin position */
+    uint64_t id; /* unique per publish info: keys each sender thread's round-robin position */
 } rj_publish_info_t;
 
 /*

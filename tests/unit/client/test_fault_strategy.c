@@ -3,6 +3,7 @@
 
 #include "ramjet/status.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +99,73 @@ test_latency_fault_avoids_penalised_broker(void **state)
     rj_publish_info_release(pi);
 }
 
+static void
+test_alternating_topics_each_get_every_queue(void **state)
+{
+    rj_fault_strategy_t fs;
+    rj_publish_info_t *a = two_broker_info(), *b = two_broker_info();
+    int seen_a[4] = {0}, seen_b[4] = {0};
+    int32_t ov;
+
+    (void)state;
+    assert_true(a->id != b->id);
+    rj_fault_strategy_init(&fs, false);
+    /* One thread alternating between two topics: each topic's own positions advance. */
+    for (int i = 0; i < 16; i++) {
+        seen_a[rj_fault_strategy_select(&fs, a, NULL, &ov)]++;
+        seen_b[rj_fault_strategy_select(&fs, b, NULL, &ov)]++;
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(seen_a[i], 4);
+        assert_int_equal(seen_b[i], 4);
+    }
+    rj_fault_strategy_cleanup(&fs);
+    rj_publish_info_release(a);
+    rj_publish_info_release(b);
+}
+
+typedef struct {
+    rj_fault_strategy_t *fs;
+    rj_publish_info_t *pi;
+    int seen[4];
+} rr_thread_t;
+
+static void *
+select_many(void *arg)
+{
+    rr_thread_t *t = arg;
+    int32_t ov;
+    for (int i = 0; i < 4000; i++) {
+        t->seen[rj_fault_strategy_select(t->fs, t->pi, NULL, &ov)]++;
+    }
+    return NULL;
+}
+
+static void
+test_each_thread_walks_every_queue_in_turn(void **state)
+{
+    rj_fault_strategy_t fs;
+    rj_publish_info_t *pi = two_broker_info();
+    rr_thread_t t[4];
+    pthread_t tid[4];
+
+    (void)state;
+    rj_fault_strategy_init(&fs, false);
+    for (int i = 0; i < 4; i++) {
+        t[i] = (rr_thread_t){.fs = &fs, .pi = pi};
+        assert_int_equal(pthread_create(&tid[i], NULL, select_many, &t[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(tid[i], NULL);
+        /* Concurrent senders do not disturb each other's round robin. */
+        for (int q = 0; q < 4; q++) {
+            assert_int_equal(t[i].seen[q], 1000);
+        }
+    }
+    rj_fault_strategy_cleanup(&fs);
+    rj_publish_info_release(pi);
+}
+
 int
 main(void)
 {
@@ -106,6 +174,8 @@ main(void)
         cmocka_unit_test(test_retry_avoids_the_broker_that_failed),
         cmocka_unit_test(test_penalties_follow_java_table),
         cmocka_unit_test(test_latency_fault_avoids_penalised_broker),
+        cmocka_unit_test(test_alternating_topics_each_get_every_queue),
+        cmocka_unit_test(test_each_thread_walks_every_queue_in_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
