@@ -77,15 +77,14 @@ rj_broker_load_config(rj_broker_config_t *cfg, rj_store_config_t *scfg, const ch
 
 /* ---- callbacks from the managers ------------------------------------------- */
 
+/* Auto-created topics are registered by their creators (rj_broker_register_then_reply). */
 static void
 on_topics_changed(void *arg, const char *topic, bool auto_created)
 {
     rj_broker_t *b = arg;
     (void)topic;
+    (void)auto_created;
     rj_broker_scheduler_signal(b->housekeeping, RJ_BROKER_SIGNAL_PERSIST_TOPICS);
-    if (auto_created) {
-        rj_broker_scheduler_signal(b->registration, RJ_BROKER_SIGNAL_REGISTER);
-    }
 }
 
 static void
@@ -215,12 +214,64 @@ task_register_periodic(void *arg)
     rj_broker_scheduler_signal(b->housekeeping, RJ_BROKER_SIGNAL_PERSIST_TOPICS);
 }
 
+/* ---- registration of auto-created topics ------------------------------------- */
+
+typedef struct {
+    rj_broker_t *broker;
+    rj_deferred_t *deferred; /* NULL: registration only */
+    rj_command_t *resp;
+} registered_reply_t;
+
+/* RPC loop thread (or the caller's when nothing could be sent): answer now. */
 static void
-task_register_oneway(void *arg)
+on_created_topic_registered(int acked, void *arg)
 {
-    rj_broker_t *b = arg;
-    if (!atomic_load(&b->shutting_down)) {
-        rj_registrar_register_oneway(b->registrar);
+    registered_reply_t *rr = arg;
+    (void)acked; /* as in 4.9.8, a name server that did not take it is only logged */
+    if (rr->deferred != NULL) {
+        rj_deferred_reply(rr->deferred, rr->resp);
+    }
+    rj_command_destroy(rr->resp);
+    rj_free(rr);
+}
+
+/*
+ * Registration thread: the whole topic table, as registerBrokerAll sends. Not
+ * only the new topic: a name server that restarted meanwhile would take a
+ * one-topic registration with the current DataVersion as complete and ignore
+ * the next full one (RouteInfoManager skips topics of an unchanged version).
+ */
+static void
+task_register_created(void *arg)
+{
+    registered_reply_t *rr = arg;
+    rj_registrar_register_async(rr->broker->registrar, false, NULL, on_created_topic_registered,
+                                rr);
+}
+
+void
+rj_broker_register_then_reply(rj_broker_t *b, rj_deferred_t *d, const rj_command_t *resp)
+{
+    registered_reply_t *rr = rj_malloc(sizeof(*rr));
+    rj_command_t *copy = rr != NULL && d != NULL ? rj_command_dup(resp) : NULL;
+    if (rr == NULL || (d != NULL && copy == NULL)) {
+        rj_free(rr);
+        if (d != NULL) {
+            rj_command_t now = *resp;
+            rj_deferred_reply(d, &now);
+        }
+        return;
+    }
+    rr->broker = b;
+    rr->deferred = d;
+    rr->resp = copy;
+    if (!atomic_load(&b->registrar_ready)) {
+        on_created_topic_registered(0, rr);
+        return;
+    }
+    /* The body holds every topic: encoded on the registration thread, not an I/O thread. */
+    if (rj_broker_scheduler_post(b->registration, task_register_created, rr) != 0) {
+        task_register_created(rr);
     }
 }
 
@@ -362,8 +413,6 @@ start_schedulers(rj_broker_t *b)
                                             task_persist_groups, b)) != 0 ||
         (rc = rj_broker_scheduler_every(b->registration, 10000, period, task_register_periodic,
                                         b)) != 0 ||
-        (rc = rj_broker_scheduler_on_signal(b->registration, RJ_BROKER_SIGNAL_REGISTER,
-                                            task_register_oneway, b)) != 0 ||
         (rc = rj_broker_scheduler_start(b->housekeeping)) != 0 ||
         (rc = rj_broker_scheduler_start(b->registration)) != 0) {
         return rc;
@@ -455,6 +504,9 @@ rj_broker_start(rj_broker_t *b)
     if ((rc = start_schedulers(b)) != 0) {
         return rc;
     }
+    /* Topics auto-created from now on are registered by their creators; earlier ones are in
+       this first registration. */
+    atomic_store(&b->registrar_ready, true);
     rj_registrar_register(b->registrar, true, true, NULL);
     rj_broker_scheduler_signal(b->housekeeping, RJ_BROKER_SIGNAL_PERSIST_TOPICS);
     rj_broker_scheduler_signal(b->housekeeping, RJ_BROKER_SIGNAL_PERSIST_GROUPS);

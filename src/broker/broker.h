@@ -34,7 +34,6 @@
 enum {
     RJ_BROKER_SIGNAL_PERSIST_TOPICS = 0, /* topics.json changed */
     RJ_BROKER_SIGNAL_PERSIST_GROUPS = 1, /* subscriptionGroup.json changed */
-    RJ_BROKER_SIGNAL_REGISTER = 2,       /* topic set changed: one-way full registration */
 };
 
 typedef struct rj_long_poll rj_long_poll_t;
@@ -61,6 +60,7 @@ typedef struct rj_broker {
     rj_schedule_service_t *schedule; /* delayed-message delivery (masters; schedule processor) */
     rj_rebalance_lock_t *locks;      /* orderly consumers' queue locks (lock processor) */
     rj_registrar_t *registrar;
+    atomic_bool registrar_ready;         /* registrar set up: auto-created topics are registered */
     rj_broker_scheduler_t *housekeeping; /* persistence, client expiry */
     rj_broker_scheduler_t *registration; /* name-server registration */
     rj_broker_scheduler_t *tx_check;     /* transaction check service (masters) */
@@ -119,5 +119,18 @@ int rj_broker_start(rj_broker_t *b);
 void rj_broker_shutdown(rj_broker_t *b);
 
 void rj_broker_destroy(rj_broker_t *b);
+
+/*
+ * registerBrokerAll after an auto-created topic (4.9.8's createTopicInSendMessageMethod,
+ * createTopicInSendMessageBackMethod and createTopicOfTranCheckMaxTime register
+ * before their caller answers): REGISTER_BROKER with every topic to every
+ * name server (built and sent from the registration thread), and once each
+ * has answered or timed out, `d` is completed with `resp` (copied here; `d`
+ * NULL: registration only). So a client that asks for the route after the
+ * answer finds the topic. Never waits: any thread, I/O threads included.
+ * Answers at once when out of memory or before the registration service is
+ * up (the start-up registration then carries the topic).
+ */
+void rj_broker_register_then_reply(rj_broker_t *b, rj_deferred_t *d, const rj_command_t *resp);
 
 #endif

@@ -3,9 +3,11 @@
  * UNREGISTER_CLIENT and CHECK_CLIENT_CONFIG. A heartbeat's SQL92
  * subscriptions also become filter data (consumer_filter_manager.h), which
  * pulls without their own subscription use. Heartbeats run inline: they only
- * touch in-memory tables, and creating a group's %RETRY% topic is an
- * in-memory insert whose persistence and registration the housekeeping
- * thread picks up.
+ * touch in-memory tables. Creating a group's %RETRY% topic is an in-memory
+ * insert persisted by the housekeeping thread; as in 4.9.8 the heartbeat is
+ * answered only once every name server has the new topic (the reply is
+ * deferred and completed by the asynchronous registration), so a consumer
+ * that looks up the retry topic's route after its first heartbeat finds it.
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
@@ -27,7 +29,7 @@
 /* One consumer group entry of a heartbeat. */
 static void
 register_consumer(rj_broker_t *b, rj_connection_t *conn, const rj_command_t *cmd,
-                  rj_bytes_t client_id, const json_t *data, int64_t now)
+                  rj_bytes_t client_id, const json_t *data, int64_t now, bool *topic_created)
 {
     const char *group = rj_json_get_str(data, "groupName", NULL);
     if (group == NULL || group[0] == '\0') {
@@ -45,9 +47,12 @@ register_consumer(rj_broker_t *b, rj_connection_t *conn, const rj_command_t *cmd
             bool created;
             int32_t sys_flag =
                 rj_json_get_bool(data, "unitMode", false) ? TOPIC_SYS_FLAG_UNIT_SUB : 0;
-            rj_topic_manager_create_if_absent(b->topics, rj_bytes(retry, (size_t)n),
-                                              gc.retry_queue_nums, RJ_PERM_READ | RJ_PERM_WRITE,
-                                              sys_flag, &tc, &created);
+            if (rj_topic_manager_create_if_absent(b->topics, rj_bytes(retry, (size_t)n),
+                                                  gc.retry_queue_nums, RJ_PERM_READ | RJ_PERM_WRITE,
+                                                  sys_flag, &tc, &created) == 0 &&
+                created) {
+                *topic_created = true;
+            }
         }
     }
 
@@ -104,10 +109,11 @@ handle_heart_beat(rj_request_t *req, const rj_command_t *cmd, void *arg)
     rj_bytes_t cid = rj_bytes_from_cstr(client_id);
     int64_t now = rj_clock_wall_ms();
     const json_t *consumers = json_object_get(hb, "consumerDataSet");
+    bool created = false; /* a %RETRY% topic: the answer waits for its registration */
     for (size_t i = 0; json_is_array(consumers) && i < json_array_size(consumers); i++) {
         const json_t *data = json_array_get(consumers, i);
         if (json_is_object(data)) {
-            register_consumer(b, conn, cmd, cid, data, now);
+            register_consumer(b, conn, cmd, cid, data, now, &created);
         }
     }
     const json_t *producers = json_object_get(hb, "producerDataSet");
@@ -119,6 +125,13 @@ handle_heart_beat(rj_request_t *req, const rj_command_t *cmd, void *arg)
         }
     }
     json_decref(hb);
+    rj_deferred_t *d = created ? rj_request_defer(req) : NULL;
+    if (d != NULL) {
+        rj_command_t resp;
+        rj_command_init_response(&resp, cmd, RJ_RESP_SUCCESS);
+        rj_broker_register_then_reply(b, d, &resp);
+        return 0;
+    }
     return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
 }
 

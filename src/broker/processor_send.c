@@ -462,10 +462,13 @@ typedef struct {
 } flush_wait_t;
 
 /*
- * A send that auto-created its topic is answered only once topics.json holds
- * the topic (as Java persists inside createTopicInSendMessageMethod), so an
- * acknowledged message never sits in a topic a crash would forget. The file
- * is written by the housekeeping thread; the reply waits in a deferred handle.
+ * A send that auto-created its topic (or the group's %RETRY% / %DLQ% topic) is
+ * answered only once topics.json holds the topic (as Java persists inside
+ * createTopicInSendMessageMethod), so an acknowledged message never sits in a
+ * topic a crash would forget, and once every name server has the topic (as
+ * Java registers before answering), so the route is there when the producer
+ * or a consumer asks. The file is written by the housekeeping thread, which
+ * then starts the registration; the reply waits in a deferred handle.
  */
 typedef struct {
     rj_broker_t *broker;
@@ -478,13 +481,13 @@ task_persist_then_reply(void *arg)
 {
     persist_reply_t *pr = arg;
     rj_topic_manager_persist(pr->broker->topics);
-    rj_deferred_reply(pr->deferred, pr->resp);
+    rj_broker_register_then_reply(pr->broker, pr->deferred, pr->resp);
     rj_command_destroy(pr->resp);
     rj_free(pr);
 }
 
-/* Answers `d` with `resp` after persisting the topic table (or at once if that cannot be arranged).
- */
+/* Answers `d` with `resp` after persisting and registering the topic table (or at once if that
+ * cannot be arranged). */
 static void
 reply_after_persist(rj_broker_t *b, rj_deferred_t *d, rj_command_t *resp)
 {

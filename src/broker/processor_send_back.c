@@ -6,7 +6,8 @@
  * for), which the schedule service delivers when due; once reconsumeTimes
  * reaches the limit (or the level is negative) the copy goes to %DLQ%<group>
  * instead. Runs on a worker: a newly created retry or DLQ topic is persisted
- * before the answer.
+ * and registered with every name server before the answer (the answer is
+ * deferred until the registration completes; the worker does not wait).
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
@@ -178,6 +179,14 @@ handle_send_back(rj_request_t *req, const rj_command_t *cmd, void *arg)
         rj_broker_stats_put(&b->stats, 1, (uint64_t)res.wrote_bytes);
         if (created || dlq_created) {
             rj_topic_manager_persist(b->topics);
+            /* createTopicInSendMessageBackMethod registers before the answer. */
+            rj_deferred_t *d = rj_request_defer(req);
+            if (d != NULL) {
+                rj_command_t resp;
+                rj_command_init_response(&resp, cmd, RJ_RESP_SUCCESS);
+                rj_broker_register_then_reply(b, d, &resp);
+                return 0;
+            }
         }
         return rj_broker_reply(req, cmd, RJ_RESP_SUCCESS, NULL, false);
     }

@@ -140,9 +140,12 @@ reply_put(rj_send_throttle_t *t, held_t *h, rj_put_status_t st, const rj_store_p
     rj_send_response_fill(b, &resp, st, ids ? ids : "", h->reply.resp_queue_id, res->queue_offset,
                           remark, sizeof(remark));
     if (h->reply.topic_created) {
+        /* Persisted and registered before the answer, as an unheld send (processor_send.c). */
         rj_topic_manager_persist(b->topics);
+        rj_broker_register_then_reply(b, h->deferred, &resp);
+    } else {
+        rj_deferred_reply(h->deferred, &resp);
     }
-    rj_deferred_reply(h->deferred, &resp);
     rj_free(heap_ids);
 }
 

@@ -199,9 +199,13 @@ discard(check_t *c, const rj_message_record_t *rec, rj_bytes_t props)
 {
     rj_topic_config_t tc;
     bool created;
-    rj_topic_manager_create_if_absent(c->b->topics, RJ_BYTES_LIT(RJ_TOPIC_TRANS_CHECK_MAX_TIME),
-                                      RJ_TRANSACTION_DISCARD_QUEUE_NUMS,
-                                      RJ_PERM_READ | RJ_PERM_WRITE, 0, &tc, &created);
+    if (rj_topic_manager_create_if_absent(c->b->topics, RJ_BYTES_LIT(RJ_TOPIC_TRANS_CHECK_MAX_TIME),
+                                          RJ_TRANSACTION_DISCARD_QUEUE_NUMS,
+                                          RJ_PERM_READ | RJ_PERM_WRITE, 0, &tc, &created) == 0 &&
+        created) {
+        /* createTopicOfTranCheckMaxTime registers the new topic. */
+        rj_broker_register_then_reply(c->b, NULL, NULL);
+    }
     rj_store_msg_t msg = {
         .topic = RJ_BYTES_LIT(RJ_TOPIC_TRANS_CHECK_MAX_TIME),
         .queue_id = 0,
@@ -471,6 +475,9 @@ rj_transaction_check_once(rj_broker_t *b, int64_t now_ms,
                                                RJ_PERM_WRITE | RJ_PERM_READ, 0, &tc, &created);
     if (rc != 0) {
         return rc;
+    }
+    if (created) {
+        rj_broker_register_then_reply(b, NULL, NULL);
     }
     c.remove_map = rj_hashmap_create(64);
     if (c.remove_map == NULL) {

@@ -7,7 +7,11 @@
  * makes the order observable: a broker answering before its registration
  * completed fails the check every time, not only when the route query wins a
  * race. A name server that answers too late only delays the reply up to
- * registerBrokerTimeoutMills.
+ * registerBrokerTimeoutMills. Topics the broker creates by itself (a new
+ * group's %RETRY% topic at its first heartbeat, a topic auto-created by a
+ * send, a %DLQ% topic made by CONSUMER_SEND_MSG_BACK) are registered the same
+ * way before the request that created them is answered, as 4.9.8's
+ * createTopicIn*Method calls registerBrokerAll before returning.
  */
 #include "broker_fixture.h"
 
@@ -244,6 +248,78 @@ test_update_topic_answers_when_a_namesrv_is_too_slow(void **state)
     rj_raw_client_close(c);
 }
 
+/* Watches `topic` on the slow name server from now on. */
+static void
+watch(const char *topic)
+{
+    snprintf(scenario.slow.watched, sizeof(scenario.slow.watched), "%s", topic);
+    atomic_store(&scenario.slow.answered, 0);
+}
+
+/* The commit-log offset in a msgId (its last 16 hex digits). */
+static int64_t
+msg_id_offset(const char *msg_id)
+{
+    size_t len = strlen(msg_id);
+    assert_true(len >= 16);
+    return (int64_t)strtoull(msg_id + len - 16, NULL, 16);
+}
+
+static void
+test_auto_created_topics_answer_after_every_namesrv_registered_them(void **state)
+{
+    (void)state;
+    rj_raw_client_t *c = it_connect(scenario.broker);
+    rj_raw_reply_t r;
+
+    /* A new consumer group's first heartbeat creates %RETRY%<group>. */
+    assert_int_equal(route_write_queues(scenario.ns, "%RETRY%AutoGroup"), -1);
+    watch("%RETRY%AutoGroup");
+    const char *hb = "{\"clientID\":\"127.0.0.1@auto\",\"consumerDataSet\":[{\"groupName\":"
+                     "\"AutoGroup\",\"consumeType\":\"CONSUME_PASSIVELY\",\"messageModel\":"
+                     "\"CLUSTERING\",\"consumeFromWhere\":\"CONSUME_FROM_FIRST_OFFSET\","
+                     "\"subscriptionDataSet\":[],\"unitMode\":false}],\"producerDataSet\":[]}";
+    it_call(c, RJ_REQ_HEART_BEAT, IT_VERSION_JAVA, NULL, hb, strlen(hb), &r);
+    assert_int_equal(r.code, RJ_RESP_SUCCESS);
+    rj_raw_reply_cleanup(&r);
+    assert_int_equal(atomic_load(&scenario.slow.answered), 1);
+    assert_int_equal(route_write_queues(scenario.ns, "%RETRY%AutoGroup"), 1);
+
+    /* A send to an unknown topic creates it from TBW102. */
+    watch("AutoSendTopic");
+    it_send_message(c, "AutoSendTopic", 0, "WAIT\001true", "x", 1, &r);
+    assert_int_equal(r.code, RJ_RESP_SUCCESS);
+    int64_t phy = msg_id_offset(rj_raw_reply_ext(&r, "msgId"));
+    rj_raw_reply_cleanup(&r);
+    assert_int_equal(atomic_load(&scenario.slow.answered), 1);
+    assert_true(route_write_queues(scenario.ns, "AutoSendTopic") > 0);
+
+    /* A message handed back with a negative delay level goes to the new %DLQ%<group>. */
+    watch("%DLQ%AutoGroup");
+    char ext[256];
+    snprintf(ext, sizeof(ext),
+             "{\"offset\":\"%lld\",\"group\":\"AutoGroup\",\"delayLevel\":\"-1\","
+             "\"maxReconsumeTimes\":\"16\"}",
+             (long long)phy);
+    it_call(c, RJ_REQ_CONSUMER_SEND_MSG_BACK, IT_VERSION_JAVA, ext, NULL, 0, &r);
+    assert_int_equal(r.code, RJ_RESP_SUCCESS);
+    rj_raw_reply_cleanup(&r);
+    assert_int_equal(atomic_load(&scenario.slow.answered), 1);
+    assert_int_equal(route_write_queues(scenario.ns, "%DLQ%AutoGroup"), 1);
+
+    /* Known topics answer without waiting for a registration. */
+    int before = atomic_load(&scenario.slow.registrations);
+    int64_t start = rj_clock_mono_ms();
+    it_call(c, RJ_REQ_HEART_BEAT, IT_VERSION_JAVA, NULL, hb, strlen(hb), &r);
+    rj_raw_reply_cleanup(&r);
+    it_send_message(c, "AutoSendTopic", 0, "WAIT\001true", "y", 1, &r);
+    assert_int_equal(r.code, RJ_RESP_SUCCESS);
+    rj_raw_reply_cleanup(&r);
+    assert_true(rj_clock_mono_ms() - start < 300);
+    assert_int_equal(atomic_load(&scenario.slow.registrations), before);
+    rj_raw_client_close(c);
+}
+
 int
 main(void)
 {
@@ -252,6 +328,9 @@ main(void)
                                         setup_slow, teardown),
         cmocka_unit_test_setup_teardown(test_update_topic_answers_when_a_namesrv_is_too_slow,
                                         setup_too_slow, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_auto_created_topics_answer_after_every_namesrv_registered_them, setup_slow,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -369,7 +369,7 @@ test_check_asks_producer_like_rocketmq(void **state)
     rj_raw_reply_cleanup(&r);
     /*
      * Golden 216 with nobody answering after the send: the broker asks. The
-     * check may overtake the send's answer on the connection: keep it.
+     * checks may overtake the send's answer on the connection: keep the first.
      */
     rj_golden_frame_t f;
     assert_int_equal(rj_golden_frame_load(216, &f), 0);
@@ -382,7 +382,13 @@ test_check_asks_producer_like_rocketmq(void **state)
             break;
         }
         assert_int_equal(r.code, 39);
-        early = r;
+        /* Keep the first (the send's answer waits for the new topic's registration, so a
+           slow machine may see a second pass before it). */
+        if (early.code == 39) {
+            rj_raw_reply_cleanup(&r);
+        } else {
+            early = r;
+        }
     }
     it_golden_expect(&r, 217, send_values);
     char half_id[64];
