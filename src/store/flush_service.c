@@ -305,11 +305,13 @@ rj_flush_service_start(rj_store_t *s)
     if (rc != 0) {
         return -rc;
     }
+    s->flush_running = true;
     if (s->cfg.flush_disk_type == RJ_FLUSH_SYNC) {
         rc = pthread_create(&s->watcher_thread, NULL, watcher_main, s);
         if (rc != 0) {
             return -rc;
         }
+        s->watcher_running = true;
     }
     return 0;
 }
@@ -317,10 +319,14 @@ rj_flush_service_start(rj_store_t *s)
 void
 rj_flush_service_stop(rj_store_t *s)
 {
-    rj_waker_wake_force(&s->flush_waker);
-    pthread_join(s->flush_thread, NULL);
-    if (s->cfg.flush_disk_type == RJ_FLUSH_SYNC) {
+    if (s->flush_running) {
+        rj_waker_wake_force(&s->flush_waker);
+        pthread_join(s->flush_thread, NULL);
+        s->flush_running = false;
+    }
+    if (s->watcher_running) {
         rj_waker_wake_force(&s->watcher_waker);
         pthread_join(s->watcher_thread, NULL);
+        s->watcher_running = false;
     }
 }

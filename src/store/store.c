@@ -443,12 +443,27 @@ rj_store_start(rj_store_t *s)
     rj_fs_fsync_dir(s->root_dir);
     s->start_time_ms = rj_clock_wall_ms();
     atomic_store(&s->started, true);
-    if ((rc = rj_prefault_start(s)) != 0 || (rc = rj_flush_service_start(s)) != 0 ||
-        (rc = rj_dispatch_start(s)) != 0 || (rc = rj_service_start(s)) != 0) {
-        rj_log(RJ_LOG_ERROR, rc, "start store threads");
-        abort();
+    int started = 0;
+    if ((rc = rj_prefault_start(s)) == 0 && ++started && (rc = rj_flush_service_start(s)) == 0 &&
+        ++started && (rc = rj_dispatch_start(s)) == 0 && ++started &&
+        (rc = rj_service_start(s)) == 0) {
+        return 0;
     }
-    return 0;
+    /* Out of threads: undo what started; the store stays open, not started. */
+    rj_log(RJ_LOG_ERROR, rc, "start store threads");
+    atomic_store(&s->stopping, true);
+    atomic_store(&s->stop_threads, true);
+    if (started >= 1) {
+        rj_prefault_stop(s);
+    }
+    if (started >= 3) {
+        rj_dispatch_stop(s);
+    }
+    rj_flush_service_stop(s); /* stops whatever of it did start */
+    atomic_store(&s->started, false);
+    atomic_store(&s->stopping, false);
+    atomic_store(&s->stop_threads, false);
+    return rc;
 }
 
 void

@@ -98,6 +98,8 @@ struct rj_store {
     rj_store_flush_waiter_t *gc_tail;
     pthread_t watcher_thread;
     rj_waker_t watcher_waker;
+    bool flush_running;
+    bool watcher_running;
     int64_t last_thorough_flush_ms;
     int64_t retired_where; /* flush thread: commit-log pages unmapped from the writer below */
 
