@@ -187,19 +187,40 @@ typedef struct {
 
 static void retry_submit(void *arg, uint64_t extra, bool cancelled);
 
+static void orderly_submit(rj_push_consumer_t *c, rj_process_queue_t *pq);
+
+/* Slices queued per executor call (one lock and at most one wake-up each). */
+#define SUBMIT_GROUP 64
+
+/*
+ * Queues the slices of a pull batch in groups, each slice holding a reference
+ * on the batch and the queue (taken in bulk). A group the executor refuses
+ * (stopping, no memory) is dropped with its references, as single submits
+ * were.
+ */
 static void
-submit_slice(rj_push_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t *b, size_t start,
-             size_t n)
+submit_slices(rj_push_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t *b)
 {
-    rj_pull_batch_retain(b);
-    rj_pq_retain(pq);
-    if (rj_executor_submit(c->consume_pool, consume_task, b, (uint64_t)start << 32 | n) != RJ_OK) {
-        rj_pq_release(pq);
-        rj_pull_batch_release(b);
+    rj_task_t tasks[SUBMIT_GROUP];
+    size_t bs = (size_t)c->consume_batch_size;
+    size_t i = 0;
+    while (i < b->kept_count) {
+        size_t k = 0;
+        for (; k < SUBMIT_GROUP && i < b->kept_count; k++) {
+            size_t n = b->kept_count - i < bs ? b->kept_count - i : bs;
+            tasks[k] = (rj_task_t){consume_task, b, (uint64_t)i << 32 | n};
+            i += n;
+        }
+        atomic_fetch_add_explicit(&b->refs, (int)k, memory_order_relaxed);
+        atomic_fetch_add_explicit(&pq->refs, (int)k, memory_order_relaxed);
+        if (rj_executor_submit_many(c->consume_pool, tasks, k) != RJ_OK) {
+            for (size_t j = 0; j < k; j++) {
+                rj_pq_release(pq);
+                rj_pull_batch_release(b);
+            }
+        }
     }
 }
-
-static void orderly_submit(rj_push_consumer_t *c, rj_process_queue_t *pq);
 
 void
 rj_consume_submit(rj_push_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t *b, bool dispatch)
@@ -209,11 +230,7 @@ rj_consume_submit(rj_push_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t
             orderly_submit(c, pq);
         }
     } else {
-        size_t bs = (size_t)c->consume_batch_size;
-        for (size_t i = 0; i < b->kept_count; i += bs) {
-            size_t n = b->kept_count - i < bs ? b->kept_count - i : bs;
-            submit_slice(c, pq, b, i, n);
-        }
+        submit_slices(c, pq, b);
     }
     rj_pull_batch_release(b); /* the decoder's reference */
 }

@@ -1,4 +1,4 @@
-/* Thread pool over a mutex-guarded ring buffer of tasks. */
+/* Thread pool over a mutex-guarded ring buffer of tasks, waking workers sparingly (executor.h). */
 #include "client/executor.h"
 
 #include "common/alloc.h"
@@ -20,6 +20,18 @@ struct rj_executor {
     bool drain;
     bool joined;
     int threads;
+    /*
+     * Worker accounting, under `lock`: `idle` workers sleep on `cond` without
+     * a wake token; `searching` ones are awake and not running a task (they
+     * will look at the queue before sleeping). A wake moves one worker from
+     * idle to searching at once and leaves a token, so a spurious wake-up
+     * (no token) sleeps again and two submits never wake two workers for one
+     * task the first can take.
+     */
+    int idle;
+    int searching;
+    int tokens;
+    uint64_t wakeups;
     pthread_t *tids;
     char name[12];
 };
@@ -41,6 +53,19 @@ pop_locked(rj_executor_t *e, rj_task_t *t)
     return true;
 }
 
+/* Wakes one sleeping worker if more tasks wait than awake workers are looking for work. */
+static void
+maybe_wake_locked(rj_executor_t *e)
+{
+    if (e->idle > 0 && e->count > (size_t)e->searching) {
+        e->idle--;
+        e->searching++;
+        e->tokens++;
+        e->wakeups++;
+        pthread_cond_signal(&e->cond);
+    }
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -52,19 +77,34 @@ worker_main(void *arg)
     snprintf(tname, sizeof(tname), "%s-%d", e->name, index);
     rj_log_set_thread_name(tname);
     pthread_mutex_lock(&e->lock);
+    e->searching++;
     for (;;) {
         rj_task_t t;
         if ((!e->stopping || e->drain) && pop_locked(e, &t)) {
+            e->searching--;
+            maybe_wake_locked(e); /* more queued: the next sleeper helps */
             pthread_mutex_unlock(&e->lock);
             t.fn(t.arg, t.extra, false);
             pthread_mutex_lock(&e->lock);
+            e->searching++;
             continue;
         }
         if (e->stopping) {
             break;
         }
-        pthread_cond_wait(&e->cond, &e->lock);
+        e->searching--;
+        e->idle++;
+        while (e->tokens == 0 && !e->stopping) {
+            pthread_cond_wait(&e->cond, &e->lock);
+        }
+        if (e->tokens > 0) {
+            e->tokens--; /* the waker already counted this worker as searching */
+        } else {
+            e->idle--; /* stopping */
+            e->searching++;
+        }
     }
+    e->searching--;
     pthread_mutex_unlock(&e->lock);
     return NULL;
 }
@@ -115,37 +155,64 @@ rj_executor_create(const char *name, int threads, rj_executor_t **out)
     return RJ_OK;
 }
 
+/* Makes room for `n` more tasks. */
+static int
+reserve_locked(rj_executor_t *e, size_t n)
+{
+    if (e->cap - e->count >= n) {
+        return RJ_OK;
+    }
+    size_t ncap = e->cap == 0 ? 64 : e->cap * 2;
+    while (ncap - e->count < n) {
+        ncap *= 2;
+    }
+    rj_task_t *r = rj_malloc(ncap * sizeof(*r));
+    if (r == NULL) {
+        return RJ_ENOMEM;
+    }
+    for (size_t i = 0; i < e->count; i++) {
+        r[i] = e->ring[(e->head + i) % e->cap];
+    }
+    rj_free(e->ring);
+    e->ring = r;
+    e->head = 0;
+    e->cap = ncap;
+    return RJ_OK;
+}
+
 int
-rj_executor_submit(rj_executor_t *e, rj_task_fn fn, void *arg, uint64_t extra)
+rj_executor_submit_many(rj_executor_t *e, const rj_task_t *tasks, size_t n)
 {
     int rc = RJ_OK;
 
     pthread_mutex_lock(&e->lock);
     if (e->stopping) {
         rc = RJ_ESHUTDOWN;
-        goto out;
-    }
-    if (e->count == e->cap) {
-        size_t ncap = e->cap == 0 ? 64 : e->cap * 2;
-        rj_task_t *n = rj_malloc(ncap * sizeof(*n));
-        if (n == NULL) {
-            rc = RJ_ENOMEM;
-            goto out;
+    } else if ((rc = reserve_locked(e, n)) == RJ_OK) {
+        for (size_t i = 0; i < n; i++) {
+            e->ring[(e->head + e->count) % e->cap] = tasks[i];
+            e->count++;
         }
-        for (size_t i = 0; i < e->count; i++) {
-            n[i] = e->ring[(e->head + i) % e->cap];
-        }
-        rj_free(e->ring);
-        e->ring = n;
-        e->head = 0;
-        e->cap = ncap;
+        maybe_wake_locked(e);
     }
-    e->ring[(e->head + e->count) % e->cap] = (rj_task_t){fn, arg, extra};
-    e->count++;
-    pthread_cond_signal(&e->cond);
-out:
     pthread_mutex_unlock(&e->lock);
     return rc;
+}
+
+int
+rj_executor_submit(rj_executor_t *e, rj_task_fn fn, void *arg, uint64_t extra)
+{
+    rj_task_t t = {fn, arg, extra};
+    return rj_executor_submit_many(e, &t, 1);
+}
+
+uint64_t
+rj_executor_wakeups(rj_executor_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    uint64_t n = e->wakeups;
+    pthread_mutex_unlock(&e->lock);
+    return n;
 }
 
 size_t
