@@ -15,6 +15,7 @@
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
 #include "broker/group_stats.h"
+#include "broker/header_fields.h"
 #include "broker/long_poll.h"
 #include "broker/processor.h"
 #include "broker/sql92.h"
@@ -83,21 +84,44 @@ typedef struct {
     rj_sql92_t *sql; /* retained: wake-ups test arriving messages against it */
 } parked_t;
 
+static const char *const pull_keys[] = {
+    "consumerGroup", "topic",      "queueId",       "queueOffset",
+    "maxMsgNums",    "sysFlag",    "commitOffset",  "suspendTimeoutMillis",
+    "subscription",  "subVersion", "expressionType"};
+static rj_header_spec_t pull_spec = RJ_HEADER_SPEC(pull_keys);
+
+enum {
+    P_GROUP,
+    P_TOPIC,
+    P_QID,
+    P_QOFFSET,
+    P_MAX_NUMS,
+    P_SYSFLAG,
+    P_COMMIT,
+    P_SUSPEND,
+    P_SUB,
+    P_SUB_VERSION,
+    P_EXPR_TYPE
+};
+
+/* PullMessageRequestHeader: one pass over the ext fields (header_fields.h). */
 static int
 parse_header(const rj_command_t *cmd, pull_header_t *h, rj_header_reader_t *rd)
 {
-    rj_header_reader_init(rd, cmd);
-    h->group = rj_header_str(rd, "consumerGroup", true);
-    h->topic = rj_header_str(rd, "topic", true);
-    h->queue_id = rj_header_i32(rd, "queueId", true, 0);
-    h->queue_offset = rj_header_i64(rd, "queueOffset", true, 0);
-    h->max_msg_nums = rj_header_i32(rd, "maxMsgNums", true, 0);
-    h->sys_flag = rj_header_i32(rd, "sysFlag", true, 0);
-    h->commit_offset = rj_header_i64(rd, "commitOffset", true, 0);
-    h->suspend_timeout_ms = rj_header_i64(rd, "suspendTimeoutMillis", true, 0);
-    h->subscription = rj_header_str(rd, "subscription", false);
-    h->sub_version = rj_header_i64(rd, "subVersion", true, 0);
-    h->expression_type = rj_header_str(rd, "expressionType", false);
+    rj_header_fields_t hf;
+    rj_header_fields_scan(&hf, cmd, &pull_spec);
+    h->group = rj_header_fields_str(&hf, P_GROUP, true);
+    h->topic = rj_header_fields_str(&hf, P_TOPIC, true);
+    h->queue_id = rj_header_fields_i32(&hf, P_QID, true, 0);
+    h->queue_offset = rj_header_fields_i64(&hf, P_QOFFSET, true, 0);
+    h->max_msg_nums = rj_header_fields_i32(&hf, P_MAX_NUMS, true, 0);
+    h->sys_flag = rj_header_fields_i32(&hf, P_SYSFLAG, true, 0);
+    h->commit_offset = rj_header_fields_i64(&hf, P_COMMIT, true, 0);
+    h->suspend_timeout_ms = rj_header_fields_i64(&hf, P_SUSPEND, true, 0);
+    h->subscription = rj_header_fields_str(&hf, P_SUB, false);
+    h->sub_version = rj_header_fields_i64(&hf, P_SUB_VERSION, true, 0);
+    h->expression_type = rj_header_fields_str(&hf, P_EXPR_TYPE, false);
+    *rd = hf.rd;
     return rj_header_failed(rd) ? RJ_EINVAL : 0;
 }
 

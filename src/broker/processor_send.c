@@ -20,6 +20,7 @@
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
 #include "broker/processor.h"
+#include "broker/header_fields.h"
 #include "broker/processor_send.h"
 #include "broker/send_throttle.h"
 #include "broker/topic_validator.h"
@@ -96,6 +97,8 @@ static const char *const v1_keys[] = {
     "batch"};
 static const char *const v2_keys[] = {"a", "b", "c", "d", "e", "f", "g",
                                       "h", "i", "j", "k", "l", "m"};
+static rj_header_spec_t v1_spec = RJ_HEADER_SPEC(v1_keys);
+static rj_header_spec_t v2_spec = RJ_HEADER_SPEC(v2_keys);
 
 enum {
     K_GROUP,
@@ -113,26 +116,28 @@ enum {
     K_BATCH
 };
 
+/* SendMessageRequestHeader(V2): one pass over the ext fields (header_fields.h). */
 static int
 parse_header(const rj_command_t *cmd, rj_send_header_t *h, rj_header_reader_t *rd)
 {
-    const char *const *k = cmd->code == RJ_REQ_SEND_MESSAGE ? v1_keys : v2_keys;
-    rj_header_reader_init(rd, cmd);
-    h->producer_group = rj_header_str(rd, k[K_GROUP], true);
-    h->topic = rj_header_str(rd, k[K_TOPIC], true);
-    h->default_topic = rj_header_str(rd, k[K_DEF_TOPIC], true);
-    h->default_topic_queue_nums = rj_header_i32(rd, k[K_DEF_QNUMS], true, 0);
-    h->queue_id = rj_header_i32(rd, k[K_QID], true, 0);
-    h->sys_flag = rj_header_i32(rd, k[K_SYSFLAG], true, 0);
-    h->born_timestamp = rj_header_i64(rd, k[K_BORN], true, 0);
-    h->flag = rj_header_i32(rd, k[K_FLAG], true, 0);
-    h->properties = rj_header_str(rd, k[K_PROPS], false);
-    h->reconsume_times = rj_header_i32(rd, k[K_RECONSUME], false, 0);
-    h->unit_mode = rj_header_bool(rd, k[K_UNIT], false);
+    rj_header_fields_t hf;
+    rj_header_fields_scan(&hf, cmd, cmd->code == RJ_REQ_SEND_MESSAGE ? &v1_spec : &v2_spec);
+    h->producer_group = rj_header_fields_str(&hf, K_GROUP, true);
+    h->topic = rj_header_fields_str(&hf, K_TOPIC, true);
+    h->default_topic = rj_header_fields_str(&hf, K_DEF_TOPIC, true);
+    h->default_topic_queue_nums = rj_header_fields_i32(&hf, K_DEF_QNUMS, true, 0);
+    h->queue_id = rj_header_fields_i32(&hf, K_QID, true, 0);
+    h->sys_flag = rj_header_fields_i32(&hf, K_SYSFLAG, true, 0);
+    h->born_timestamp = rj_header_fields_i64(&hf, K_BORN, true, 0);
+    h->flag = rj_header_fields_i32(&hf, K_FLAG, true, 0);
+    h->properties = rj_header_fields_str(&hf, K_PROPS, false);
+    h->reconsume_times = rj_header_fields_i32(&hf, K_RECONSUME, false, 0);
+    h->unit_mode = rj_header_fields_bool(&hf, K_UNIT, false);
     int32_t max_rt;
-    h->has_max_reconsume_times = rj_command_ext_i32(cmd, k[K_MAX_RECONSUME], &max_rt) == 0;
+    h->has_max_reconsume_times = rj_header_fields_try_i32(&hf, K_MAX_RECONSUME, &max_rt) == 0;
     h->max_reconsume_times = h->has_max_reconsume_times ? max_rt : 0;
-    h->batch = rj_header_bool(rd, k[K_BATCH], false) || cmd->code == RJ_REQ_SEND_BATCH_MESSAGE;
+    h->batch = rj_header_fields_bool(&hf, K_BATCH, false) || cmd->code == RJ_REQ_SEND_BATCH_MESSAGE;
+    *rd = hf.rd;
     return rj_header_failed(rd) ? RJ_EINVAL : 0;
 }
 
