@@ -19,9 +19,10 @@
  */
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
-#include "broker/processor.h"
 #include "broker/header_fields.h"
+#include "broker/processor.h"
 #include "broker/processor_send.h"
+#include "broker/send_properties.h"
 #include "broker/send_throttle.h"
 #include "broker/topic_validator.h"
 #include "common/alloc.h"
@@ -234,40 +235,25 @@ rj_send_response_fill(rj_broker_t *b, rj_command_t *resp, rj_put_status_t status
 
 /* ---- message preparation ------------------------------------------------------ */
 
-static bool
-drop_wait_and_cluster(rj_bytes_t key, void *arg)
-{
-    (void)arg;
-    return rj_bytes_eq_cstr(key, RJ_PROP_WAIT_STORE_MSG_OK) ||
-           rj_bytes_eq_cstr(key, RJ_PROP_CLUSTER);
-}
-
-static bool
-drop_cluster(rj_bytes_t key, void *arg)
-{
-    (void)arg;
-    return rj_bytes_eq_cstr(key, RJ_PROP_CLUSTER);
-}
+static const rj_bytes_t drop_wait_and_cluster[] = {RJ_BYTES_LIT(RJ_PROP_WAIT_STORE_MSG_OK),
+                                                   RJ_BYTES_LIT(RJ_PROP_CLUSTER)};
+static const rj_bytes_t drop_cluster[] = {RJ_BYTES_LIT(RJ_PROP_CLUSTER)};
+static const rj_bytes_t drop_half_keys[] = {RJ_BYTES_LIT(RJ_PROP_CLUSTER),
+                                            RJ_BYTES_LIT(RJ_PROP_REAL_TOPIC),
+                                            RJ_BYTES_LIT(RJ_PROP_REAL_QUEUE_ID)};
 
 /* The stored property string: the client's map re-serialised with CLUSTER set. */
 static int
-build_properties(rj_broker_t *b, rj_bytes_t props, bool keep_wait, rj_buf_t *out)
+build_properties(rj_broker_t *b, const rj_send_props_t *props, bool keep_wait, rj_buf_t *out)
 {
     rj_buf_reset(out);
-    int rc = rj_message_properties_rewrite(props, keep_wait ? drop_cluster : drop_wait_and_cluster,
-                                           NULL, out);
+    int rc = keep_wait ? rj_send_props_write(props, drop_cluster, RJ_ARRAY_SIZE(drop_cluster), out)
+                       : rj_send_props_write(props, drop_wait_and_cluster,
+                                             RJ_ARRAY_SIZE(drop_wait_and_cluster), out);
     if (rc == 0) {
         rc = rj_message_properties_append_cstr(out, RJ_PROP_CLUSTER, b->config.broker_cluster_name);
     }
     return rc;
-}
-
-static bool
-drop_half_keys(rj_bytes_t key, void *arg)
-{
-    (void)arg;
-    return rj_bytes_eq_cstr(key, RJ_PROP_CLUSTER) || rj_bytes_eq_cstr(key, RJ_PROP_REAL_TOPIC) ||
-           rj_bytes_eq_cstr(key, RJ_PROP_REAL_QUEUE_ID);
 }
 
 /*
@@ -275,13 +261,13 @@ drop_half_keys(rj_bytes_t key, void *arg)
  * WAIT kept, CLUSTER, and the real topic and queue to restore on commit.
  */
 static int
-build_half_properties(rj_broker_t *b, rj_bytes_t props, rj_bytes_t topic, int32_t queue_id,
-                      rj_buf_t *out)
+build_half_properties(rj_broker_t *b, const rj_send_props_t *props, rj_bytes_t topic,
+                      int32_t queue_id, rj_buf_t *out)
 {
     char qid[16];
     int n = snprintf(qid, sizeof(qid), "%d", queue_id);
     rj_buf_reset(out);
-    int rc = rj_message_properties_rewrite(props, drop_half_keys, NULL, out);
+    int rc = rj_send_props_write(props, drop_half_keys, RJ_ARRAY_SIZE(drop_half_keys), out);
     if (rc == 0) {
         rc = rj_message_properties_append_cstr(out, RJ_PROP_CLUSTER, b->config.broker_cluster_name);
     }
@@ -634,13 +620,16 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
     if (tc->filter_type == RJ_TOPIC_FILTER_MULTI_TAG) {
         sys_flag |= RJ_SYSFLAG_MULTI_TAGS;
     }
+    /* The properties are parsed once; lookups and the stored copy use the entries. */
+    rj_send_props_t props;
+    rj_send_props_parse(&props, h->properties);
     rj_bytes_t v;
     bool wait = true;
-    if (rj_message_properties_get(h->properties, RJ_PROP_WAIT_STORE_MSG_OK, &v)) {
+    if (rj_send_props_get(&props, RJ_BYTES_LIT(RJ_PROP_WAIT_STORE_MSG_OK), &v)) {
         wait = rj_bytes_parse_java_bool(v);
     }
     int32_t delay = 0;
-    if (!to_dlq && rj_message_properties_get(h->properties, RJ_PROP_DELAY_TIME_LEVEL, &v)) {
+    if (!to_dlq && rj_send_props_get(&props, RJ_BYTES_LIT(RJ_PROP_DELAY_TIME_LEVEL), &v)) {
         if (rj_bytes_parse_i32(v, &delay) != 0) {
             delay = 0;
         }
@@ -651,7 +640,7 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
      * response then describes that record. Its delay is ignored: a delayed
      * half message would end in the schedule topic, which never delivers it.
      */
-    bool half = rj_message_properties_get(h->properties, RJ_PROP_TRANSACTION_PREPARED, &v) &&
+    bool half = rj_send_props_get(&props, RJ_BYTES_LIT(RJ_PROP_TRANSACTION_PREPARED), &v) &&
                 rj_bytes_parse_java_bool(v);
     if (half && RJ_BROKER_CONFIG_LIVE_GET(&b->config, reject_transaction_message)) {
         char remark[200];
@@ -660,8 +649,8 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
         return reply_error(b, req, cmd, RJ_RESP_NO_PERMISSION, remark);
     }
     scratch_t *sc = scratch();
-    if (sc == NULL || (half ? build_half_properties(b, h->properties, topic, queue_id, &sc->props)
-                            : build_properties(b, h->properties, false, &sc->props)) != 0) {
+    if (sc == NULL || (half ? build_half_properties(b, &props, topic, queue_id, &sc->props)
+                            : build_properties(b, &props, false, &sc->props)) != 0) {
         return RJ_ENOMEM;
     }
     rj_store_msg_t msg = {
@@ -725,16 +714,18 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
     if (tc->filter_type == RJ_TOPIC_FILTER_MULTI_TAG) {
         sys_flag |= RJ_SYSFLAG_MULTI_TAGS;
     }
+    rj_send_props_t props;
+    rj_send_props_parse(&props, h->properties);
     rj_bytes_t v;
     int32_t delay = 0;
-    if (rj_message_properties_get(h->properties, RJ_PROP_DELAY_TIME_LEVEL, &v) &&
+    if (rj_send_props_get(&props, RJ_BYTES_LIT(RJ_PROP_DELAY_TIME_LEVEL), &v) &&
         rj_bytes_parse_i32(v, &delay) == 0 && delay > 0) {
         return reply_error(b, req, cmd, RJ_RESP_MESSAGE_ILLEGAL,
                            "the message is illegal, maybe msg body or properties length not "
                            "matched. batch messages cannot be delayed.");
     }
     bool wait = true;
-    if (rj_message_properties_get(h->properties, RJ_PROP_WAIT_STORE_MSG_OK, &v)) {
+    if (rj_send_props_get(&props, RJ_BYTES_LIT(RJ_PROP_WAIT_STORE_MSG_OK), &v)) {
         wait = rj_bytes_parse_java_bool(v);
     }
     /* Count the inner messages to size the offset array; a malformed body is illegal. */
@@ -755,7 +746,7 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
                            "the message is illegal, batch body is empty.");
     }
     scratch_t *sc = scratch();
-    if (sc == NULL || build_properties(b, h->properties, true, &sc->props) != 0) {
+    if (sc == NULL || build_properties(b, &props, true, &sc->props) != 0) {
         return RJ_ENOMEM;
     }
     int64_t stack_offsets[BATCH_IDS_ON_STACK];
