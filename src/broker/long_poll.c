@@ -8,7 +8,12 @@
  *     replaced by an overflow flag that makes the loop re-check every parked
  *     request against the store (nothing is lost, it is only coarser).
  * `watch` counts parked requests per hash slot so that the dispatcher skips
- * queues nobody waits on with one atomic load.
+ * queues nobody waits on with one atomic load. A notification takes one lock
+ * (the ring's) and wakes the loop only when the loop has not been woken for
+ * notes since it last emptied the ring, so a dispatch burst costs one wake-up,
+ * and the loop handles every note of the ring in one round, in place.
+ * Queue keys are the topic bytes, a NUL and the queue id's four bytes (no
+ * formatting).
  */
 #include "broker/long_poll.h"
 
@@ -21,7 +26,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
@@ -29,7 +33,7 @@
 #define RING_SIZE 512
 /* Properties carried along for property-filtered pulls; longer ones wake unfiltered. */
 #define NOTE_PROPS_MAX 512
-#define KEY_MAX (RJ_TOPIC_MAX_LEN * 2 + 16)
+#define KEY_MAX (RJ_TOPIC_MAX_LEN * 2 + 1 + sizeof(int32_t))
 #define LONG_POLL_STACK_BYTES (256 * 1024)
 
 typedef struct {
@@ -63,6 +67,8 @@ struct rj_long_poll {
     note_t ring[RING_SIZE];
     size_t ring_head, ring_count;
     bool overflow;
+    bool notes_open;  /* the loop runs and takes notes (under ring_lock) */
+    bool wake_posted; /* woken for notes and not yet emptied the ring (under ring_lock) */
 
     /* Loop thread only. */
     rj_hashmap_t *table;
@@ -84,7 +90,9 @@ make_key(rj_bytes_t topic, int32_t qid, char *out)
 {
     size_t n = topic.len < RJ_TOPIC_MAX_LEN * 2 ? topic.len : RJ_TOPIC_MAX_LEN * 2;
     memcpy(out, topic.data, n);
-    return n + (size_t)snprintf(out + n, KEY_MAX - n, "@%d", qid);
+    out[n++] = '\0';
+    memcpy(out + n, &qid, sizeof(qid));
+    return n + sizeof(qid);
 }
 
 /* ---- deadline heap (loop thread) --------------------------------------- */
@@ -328,44 +336,61 @@ on_check(uv_timer_t *t)
     arm_deadline(lp);
 }
 
+/* Wakes the parked pulls of one note's queue that it satisfies. */
+static void
+process_note(rj_long_poll_t *lp, const note_t *note)
+{
+    char key[KEY_MAX];
+    rj_bytes_t topic = rj_bytes(note->topic, note->topic_len);
+    size_t klen = make_key(topic, note->queue_id, key);
+    rj_parked_pull_t *due = NULL, *next;
+    for (rj_parked_pull_t *p = rj_hashmap_get(lp->table, key, klen); p != NULL; p = next) {
+        next = p->next;
+        if (note->offset >= p->offset &&
+            rj_subscription_data_match_tags_code(p->sub, note->tags_code) &&
+            (p->match_properties == NULL || note->props_len < 0 ||
+             p->match_properties(p, rj_bytes(note->props, (size_t)note->props_len)))) {
+            unpark(lp, p);
+            p->next = due;
+            due = p;
+        }
+    }
+    run_list(due);
+}
+
+/*
+ * Takes the notes in rounds: the ring's current entries are read in place
+ * (the dispatcher only writes behind them) and released together; the wake
+ * flag is cleared when a round finds the ring empty.
+ */
 static void
 process_notes(rj_long_poll_t *lp)
 {
-    note_t note;
-    bool overflow;
     for (;;) {
         pthread_mutex_lock(&lp->ring_lock);
-        overflow = lp->overflow;
+        bool overflow = lp->overflow;
         lp->overflow = false;
-        bool have = lp->ring_count > 0;
-        if (have) {
-            note = lp->ring[lp->ring_head];
-            lp->ring_head = (lp->ring_head + 1) % RING_SIZE;
-            lp->ring_count--;
+        size_t head = lp->ring_head, count = lp->ring_count;
+        if (count == 0 && !overflow) {
+            lp->wake_posted = false;
         }
         pthread_mutex_unlock(&lp->ring_lock);
         if (overflow) {
             recheck_all(lp, false);
         }
-        if (!have) {
-            break;
-        }
-        char key[KEY_MAX];
-        rj_bytes_t topic = rj_bytes(note.topic, note.topic_len);
-        size_t klen = make_key(topic, note.queue_id, key);
-        rj_parked_pull_t *due = NULL, *next;
-        for (rj_parked_pull_t *p = rj_hashmap_get(lp->table, key, klen); p != NULL; p = next) {
-            next = p->next;
-            if (note.offset >= p->offset &&
-                rj_subscription_data_match_tags_code(p->sub, note.tags_code) &&
-                (p->match_properties == NULL || note.props_len < 0 ||
-                 p->match_properties(p, rj_bytes(note.props, (size_t)note.props_len)))) {
-                unpark(lp, p);
-                p->next = due;
-                due = p;
+        if (count == 0) {
+            if (overflow) {
+                continue;
             }
+            return;
         }
-        run_list(due);
+        for (size_t i = 0; i < count; i++) {
+            process_note(lp, &lp->ring[(head + i) % RING_SIZE]);
+        }
+        pthread_mutex_lock(&lp->ring_lock);
+        lp->ring_head = (head + count) % RING_SIZE;
+        lp->ring_count -= count;
+        pthread_mutex_unlock(&lp->ring_lock);
     }
 }
 
@@ -454,9 +479,16 @@ rj_long_poll_start(rj_long_poll_t *lp)
                    (uint64_t)lp->opts.check_interval_ms);
     uv_thread_options_t topts = {.flags = UV_THREAD_HAS_STACK_SIZE,
                                  .stack_size = LONG_POLL_STACK_BYTES};
+    pthread_mutex_lock(&lp->ring_lock);
+    lp->notes_open = true;
+    pthread_mutex_unlock(&lp->ring_lock);
     int rc = uv_thread_create_ex(&lp->thread, &topts, thread_main, lp);
     if (rc == 0) {
         lp->started = true;
+    } else {
+        pthread_mutex_lock(&lp->ring_lock);
+        lp->notes_open = false;
+        pthread_mutex_unlock(&lp->ring_lock);
     }
     return rc;
 }
@@ -499,6 +531,10 @@ rj_long_poll_notify(rj_long_poll_t *lp, rj_bytes_t topic, int32_t queue_id, int6
         return;
     }
     pthread_mutex_lock(&lp->ring_lock);
+    if (!lp->notes_open) {
+        pthread_mutex_unlock(&lp->ring_lock);
+        return;
+    }
     if (lp->ring_count == RING_SIZE || topic.len > sizeof(lp->ring[0].topic)) {
         lp->overflow = true;
     } else {
@@ -516,12 +552,12 @@ rj_long_poll_notify(rj_long_poll_t *lp, rj_bytes_t topic, int32_t queue_id, int6
         }
         lp->ring_count++;
     }
-    pthread_mutex_unlock(&lp->ring_lock);
-    pthread_mutex_lock(&lp->in_lock);
-    if (lp->started && !lp->stopping) {
+    /* One wake-up until the loop has emptied the ring (it clears the flag under this lock). */
+    if (!lp->wake_posted) {
+        lp->wake_posted = true;
         uv_async_send(&lp->wake);
     }
-    pthread_mutex_unlock(&lp->in_lock);
+    pthread_mutex_unlock(&lp->ring_lock);
 }
 
 size_t
@@ -533,6 +569,10 @@ rj_long_poll_parked(const rj_long_poll_t *lp)
 void
 rj_long_poll_stop(rj_long_poll_t *lp)
 {
+    /* No note wakes the loop from now on (it closes its async handle when it stops). */
+    pthread_mutex_lock(&lp->ring_lock);
+    lp->notes_open = false;
+    pthread_mutex_unlock(&lp->ring_lock);
     pthread_mutex_lock(&lp->in_lock);
     bool was_stopping = lp->stopping;
     lp->stopping = true;

@@ -58,6 +58,7 @@ typedef struct {
 /* What one execution decided. */
 typedef struct {
     int32_t code;
+    const char *status_remark; /* a constant remark (the store's status name), else `remark` */
     char remark[512];
     bool has_remark;
     bool has_offsets; /* the four PullMessageResponseHeader fields */
@@ -74,14 +75,21 @@ typedef struct {
     rj_store_view_t *heap_views;
 } pull_outcome_t;
 
-/* A parked pull: the long-poll entry, its deferred reply and a private copy of the request. */
+/*
+ * A parked pull: the long-poll entry, its deferred reply and the decoded
+ * header, whose text fields point into `text` (one allocation; the re-run
+ * neither copies the request nor decodes its header again).
+ */
 typedef struct {
     rj_parked_pull_t park; /* first: the long-poll service hands this pointer back */
     rj_broker_t *broker;
     rj_deferred_t *deferred;
-    rj_command_t *cmd;
     rj_subscription_t *sub;
     rj_sql92_t *sql; /* retained: wake-ups test arriving messages against it */
+    pull_header_t h;
+    int32_t opaque;
+    uint8_t serialize_type;
+    char text[];
 } parked_t;
 
 static const char *const pull_keys[] = {
@@ -443,7 +451,7 @@ execute(rj_broker_t *b, const rj_command_t *cmd, const pull_header_t *h, bool al
         return;
     }
     o->has_remark = true;
-    snprintf(o->remark, sizeof(o->remark), "%s", rj_get_status_name(o->res.status));
+    o->status_remark = rj_get_status_name(o->res.status);
     o->has_offsets = true;
     o->next_begin = o->res.next_begin_offset;
     o->min_offset = o->res.min_offset;
@@ -536,7 +544,7 @@ build_reply(const rj_command_t *cmd, pull_outcome_t *o, rj_command_t *resp, rj_s
 {
     rj_command_init_response(resp, cmd, o->code);
     if (o->has_remark) {
-        rj_command_set_remark_cstr(resp, o->remark);
+        rj_command_set_remark_cstr(resp, o->status_remark != NULL ? o->status_remark : o->remark);
     }
     rj_command_mark_ext_fields(resp);
     if (o->has_offsets) {
@@ -572,28 +580,60 @@ parked_match_properties(const rj_parked_pull_t *p, rj_bytes_t properties)
     return rj_sql92_match_properties(pk->sql, properties);
 }
 
+/* Copies `v` into the parked request's text block at *pos and returns the copy. */
+static rj_bytes_t
+keep(parked_t *pk, size_t *pos, rj_bytes_t v)
+{
+    if (v.data == NULL) {
+        return RJ_BYTES_NULL;
+    }
+    rj_bytes_t copy = rj_bytes(pk->text + *pos, v.len);
+    memcpy(pk->text + *pos, v.data, v.len);
+    *pos += v.len;
+    return copy;
+}
+
+/* The command a deferred answer is built from: only opaque and serialize type matter. */
+static void
+parked_request(const parked_t *pk, rj_command_t *cmd)
+{
+    rj_command_init_request(cmd, RJ_REQ_PULL_MESSAGE);
+    cmd->opaque = pk->opaque;
+    cmd->serialize_type = pk->serialize_type;
+}
+
+static void
+parked_free(parked_t *pk)
+{
+    rj_subscription_data_release(pk->sub);
+    rj_sql92_release(pk->sql);
+    rj_free(pk);
+}
+
 /* Parks the request; false when it must be answered now. */
 static bool
 park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_header_t *h,
      pull_outcome_t *o)
 {
-    parked_t *pk = rj_calloc(1, sizeof(*pk));
+    size_t text_len = h->group.len + h->topic.len + h->subscription.len + h->expression_type.len;
+    parked_t *pk = rj_malloc(sizeof(*pk) + text_len);
     if (pk == NULL) {
         return false;
     }
-    pk->cmd = rj_command_dup(cmd);
-    if (pk->cmd == NULL) {
-        rj_free(pk);
-        return false;
-    }
+    memset(pk, 0, sizeof(*pk));
     pk->deferred = rj_request_defer(req);
     if (pk->deferred == NULL) {
-        rj_command_destroy(pk->cmd);
         rj_free(pk);
         return false;
     }
-    rj_bytes_t topic;
-    rj_command_ext_get(pk->cmd, "topic", &topic);
+    size_t pos = 0;
+    pk->h = *h;
+    pk->h.group = keep(pk, &pos, h->group);
+    pk->h.topic = keep(pk, &pos, h->topic);
+    pk->h.subscription = keep(pk, &pos, h->subscription);
+    pk->h.expression_type = keep(pk, &pos, h->expression_type);
+    pk->opaque = cmd->opaque;
+    pk->serialize_type = cmd->serialize_type;
     pk->broker = b;
     pk->sub = o->sub;
     rj_subscription_data_retain(pk->sub);
@@ -602,7 +642,7 @@ park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_head
         rj_sql92_retain(pk->sql);
         pk->park.match_properties = parked_match_properties;
     }
-    pk->park.topic = topic;
+    pk->park.topic = pk->h.topic;
     pk->park.queue_id = h->queue_id;
     pk->park.offset = h->queue_offset;
     pk->park.deadline_mono_ms = rj_clock_mono_ms() + (o->park_ms > 0 ? o->park_ms : 0);
@@ -614,53 +654,39 @@ park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_head
         rj_segment_t segs[1];
         build_reply(cmd, o, &resp, segs);
         rj_deferred_reply(pk->deferred, &resp);
-        rj_subscription_data_release(pk->sub);
-        rj_sql92_release(pk->sql);
-        rj_command_destroy(pk->cmd);
-        rj_free(pk);
+        parked_free(pk);
     }
     return true;
 }
 
+/* Long-poll thread: the re-run (no suspension, no offset commit) answers the deferred request. */
 static void
 parked_run(rj_parked_pull_t *p)
 {
     parked_t *pk = (parked_t *)p;
     rj_broker_t *b = pk->broker;
-    pull_header_t h;
-    rj_header_reader_t rd;
-    pull_outcome_t *o = rj_malloc(sizeof(*o));
-    if (o == NULL || parse_header(pk->cmd, &h, &rd) != 0) {
-        rj_command_t resp;
-        rj_command_init_response(&resp, pk->cmd, RJ_RESP_SYSTEM_ERROR);
+    rj_command_t req;
+    parked_request(pk, &req);
+    pull_outcome_t o;
+    rj_connection_t *conn = rj_deferred_connection(pk->deferred);
+    execute(b, &req, &pk->h, false, rj_connection_remote_addr(conn), &o);
+    rj_command_t resp;
+    rj_segment_t stack_segs[VIEWS_ON_STACK];
+    rj_segment_t *segs =
+        o.res.count <= VIEWS_ON_STACK ? stack_segs : rj_malloc(o.res.count * sizeof(rj_segment_t));
+    if (segs == NULL) {
+        rj_command_init_response(&resp, &req, RJ_RESP_SYSTEM_ERROR);
         rj_command_set_remark_cstr(&resp, "out of memory");
         rj_deferred_reply(pk->deferred, &resp);
     } else {
-        rj_connection_t *conn = rj_deferred_connection(pk->deferred);
-        execute(b, pk->cmd, &h, false, rj_connection_remote_addr(conn), o);
-        rj_command_t resp;
-        rj_segment_t stack_segs[VIEWS_ON_STACK];
-        rj_segment_t *segs = o->res.count <= VIEWS_ON_STACK
-                                 ? stack_segs
-                                 : rj_malloc(o->res.count * sizeof(rj_segment_t));
-        if (segs == NULL) {
-            rj_command_init_response(&resp, pk->cmd, RJ_RESP_SYSTEM_ERROR);
-            rj_command_set_remark_cstr(&resp, "out of memory");
-            rj_deferred_reply(pk->deferred, &resp);
-        } else {
-            size_t n = build_reply(pk->cmd, o, &resp, segs);
-            rj_deferred_reply_segments(pk->deferred, &resp, segs, n);
-            if (segs != stack_segs) {
-                rj_free(segs);
-            }
+        size_t n = build_reply(&req, &o, &resp, segs);
+        rj_deferred_reply_segments(pk->deferred, &resp, segs, n);
+        if (segs != stack_segs) {
+            rj_free(segs);
         }
-        outcome_release(o);
     }
-    rj_free(o);
-    rj_subscription_data_release(pk->sub);
-    rj_sql92_release(pk->sql);
-    rj_command_destroy(pk->cmd);
-    rj_free(pk);
+    outcome_release(&o);
+    parked_free(pk);
 }
 
 static int
