@@ -4,10 +4,21 @@
  * properties like a Java producer's) for -D seconds under ASYNC_FLUSH or
  * SYNC_FLUSH; each thread keeps -i appends in flight (SYNC_FLUSH completes
  * them from the flush thread, as the broker does). Prints per-second rates,
- * then messages/s, MB/s and p50/p99/p999 of the latency from the append call
- * to its acknowledgement. --disk first measures the sequential write
- * bandwidth of the same file system (O_DIRECT, and buffered + fdatasync).
- * --fill-page-cache puts the machine in a long-running broker's state first.
+ * then messages/s, MB/s and p50/p99/p999/max of the latency from the append
+ * call to its acknowledgement (with the slowest append of each second, to
+ * line stalls up with store events). --disk first measures the sequential
+ * write bandwidth of the same file system (O_DIRECT, and buffered +
+ * fdatasync). --fill-page-cache puts the machine in a long-running broker's
+ * state first.
+ *
+ * Where the time went: every thread of the process (writers, and the store's
+ * AllocMappedFile, ReputMessage, FlushCL/GroupCommit ... threads) is sampled
+ * from /proc/self/task/TID/schedstat before and after the run: time on CPU,
+ * time runnable but waiting for a CPU (the machine is busy), and the rest of
+ * the wall time, blocked (sleeps, locks, I/O, page faults waiting on disk).
+ * Work the kernel does in its own threads (writeback, reclaim) is not in
+ * these figures; the machine's load average and busy CPU share are printed
+ * with them.
  */
 #include "common/alloc.h"
 #include "common/clock.h"
@@ -16,6 +27,7 @@
 #include "ramjet/status.h"
 #include "store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,6 +48,9 @@
 typedef struct {
     uint64_t counts[64 * SUB];
     uint64_t total;
+    uint64_t max_ns;
+    uint64_t over_1ms;
+    uint64_t over_10ms;
 } histogram_t;
 
 /* v < 64: exact; else 64 linear steps per power of two: index = shift·64 + (v >> shift). */
@@ -67,6 +82,25 @@ hist_add(histogram_t *h, uint64_t ns)
 {
     h->counts[hist_bucket(ns)]++;
     h->total++;
+    if (ns > h->max_ns) {
+        h->max_ns = ns;
+    }
+    h->over_1ms += ns > 1000000;
+    h->over_10ms += ns > 10000000;
+}
+
+static void
+hist_merge(histogram_t *into, const histogram_t *h)
+{
+    for (int b = 0; b < 64 * SUB; b++) {
+        into->counts[b] += h->counts[b];
+    }
+    into->total += h->total;
+    into->over_1ms += h->over_1ms;
+    into->over_10ms += h->over_10ms;
+    if (h->max_ns > into->max_ns) {
+        into->max_ns = h->max_ns;
+    }
 }
 
 static uint64_t
@@ -122,7 +156,17 @@ struct worker {
     histogram_t hist; /* mu */
     _Atomic uint64_t acked;
     _Atomic uint64_t failed;
+    _Atomic uint64_t second_max_ns; /* slowest append since the reporter last looked */
 };
+
+/* Raises the worker's per-second maximum (one writer per worker, or under its mu). */
+static inline void
+note_second_max(worker_t *wk, uint64_t ns)
+{
+    if (ns > atomic_load_explicit(&wk->second_max_ns, memory_order_relaxed)) {
+        atomic_store_explicit(&wk->second_max_ns, ns, memory_order_relaxed);
+    }
+}
 
 static _Atomic bool stop;
 
@@ -134,6 +178,7 @@ on_flushed(rj_store_flush_waiter_t *w, rj_put_status_t st)
     uint64_t now = rj_clock_mono_ns();
     pthread_mutex_lock(&wk->mu);
     hist_add(&wk->hist, now - slot->start_ns);
+    note_second_max(wk, now - slot->start_ns);
     slot->busy = false;
     wk->pending--;
     pthread_cond_signal(&wk->cond);
@@ -150,6 +195,7 @@ worker_main(void *arg)
 {
     worker_t *wk = arg;
     const options_t *o = wk->o;
+    pthread_setname_np(pthread_self(), "sb-writer");
     char *body = rj_malloc((size_t)o->msg_size);
     memset(body, 'x', (size_t)o->msg_size);
     char props[128];
@@ -193,7 +239,11 @@ worker_main(void *arg)
             uint64_t t0 = rj_clock_mono_ns();
             rj_store_put_result_t r;
             rj_put_status_t st = rj_store_put(wk->s, &m, NULL, &r);
-            hist_add(h, rj_clock_mono_ns() - t0);
+            uint64_t ns = rj_clock_mono_ns() - t0;
+            hist_add(h, ns);
+            if (ns > 100000) {
+                note_second_max(wk, ns);
+            }
             if (st == RJ_PUT_OK) {
                 done++;
             } else {
@@ -206,10 +256,7 @@ worker_main(void *arg)
         atomic_store(&wk->acked, done);
         atomic_store(&wk->failed, bad);
         pthread_mutex_lock(&wk->mu);
-        for (int b = 0; b < 64 * SUB; b++) {
-            wk->hist.counts[b] += h->counts[b];
-        }
-        wk->hist.total += h->total;
+        hist_merge(&wk->hist, h);
         pthread_mutex_unlock(&wk->mu);
         rj_free(h);
         rj_free(body);
@@ -244,6 +291,7 @@ worker_main(void *arg)
             uint64_t ns = rj_clock_mono_ns() - slot->start_ns;
             pthread_mutex_lock(&wk->mu);
             hist_add(&wk->hist, ns);
+            note_second_max(wk, ns);
             slot->busy = false;
             wk->pending--;
             pthread_mutex_unlock(&wk->mu);
@@ -308,6 +356,167 @@ rss_anon_kib(void)
     }
     fclose(f);
     return v;
+}
+
+/* ---- where the time went: per-thread schedstat, machine load ------------- */
+
+#define TASKS_MAX 256
+
+typedef struct {
+    int tid;
+    char comm[32];
+    uint64_t cpu_ns;  /* on a CPU */
+    uint64_t wait_ns; /* runnable, waiting for a CPU */
+    long vcsw;        /* voluntary context switches (blocked) */
+    long ivcsw;       /* involuntary (preempted) */
+} task_stat_t;
+
+static void
+task_read(int tid, task_stat_t *t)
+{
+    char path[96], line[256];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        if (fgets(t->comm, sizeof(t->comm), f) != NULL) {
+            t->comm[strcspn(t->comm, "\n")] = '\0';
+        }
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+    if ((f = fopen(path, "r")) != NULL) {
+        unsigned long long cpu = 0, wait = 0;
+        if (fscanf(f, "%llu %llu", &cpu, &wait) == 2) {
+            t->cpu_ns = cpu;
+            t->wait_ns = wait;
+        }
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+    if ((f = fopen(path, "r")) != NULL) {
+        while (fgets(line, sizeof(line), f) != NULL) {
+            long v;
+            if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1) {
+                t->vcsw = v;
+            } else if (sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1) {
+                t->ivcsw = v;
+            }
+        }
+        fclose(f);
+    }
+}
+
+static int
+tasks_snapshot(task_stat_t *out, int cap)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d != NULL && n < cap && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.') {
+            task_read(atoi(e->d_name), &out[n++]);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return n;
+}
+
+/* Busy and total jiffies of all CPUs (/proc/stat). */
+static void
+machine_cpu(uint64_t *busy, uint64_t *total)
+{
+    unsigned long long v[10] = {0};
+    *busy = *total = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (f == NULL) {
+        return;
+    }
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+               &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) >= 8) {
+        for (int i = 0; i < 8; i++) {
+            *total += v[i];
+        }
+        *busy = *total - v[3] - v[4]; /* idle, iowait */
+    }
+    fclose(f);
+}
+
+static void
+load_average(char *out, size_t size)
+{
+    out[0] = '\0';
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        double a, b, c;
+        if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3) {
+            snprintf(out, size, "%.2f %.2f %.2f", a, b, c);
+        }
+        fclose(f);
+    }
+}
+
+/*
+ * Per thread name: CPU, run-queue wait and blocked time over the run, with
+ * CPU-s per GB and context switches per second.
+ */
+static void
+report_threads(const task_stat_t *before, int nb, const task_stat_t *after, int na, double secs,
+               double gb)
+{
+    typedef struct {
+        char comm[32];
+        int threads;
+        double cpu, wait, blocked;
+        long vcsw, ivcsw;
+    } row_t;
+    row_t rows[TASKS_MAX];
+    int nrows = 0;
+    for (int i = 0; i < na; i++) {
+        const task_stat_t *a = &after[i];
+        task_stat_t zero = {0};
+        const task_stat_t *b = &zero;
+        for (int k = 0; k < nb; k++) {
+            if (before[k].tid == a->tid) {
+                b = &before[k];
+                break;
+            }
+        }
+        row_t *r = NULL;
+        for (int k = 0; k < nrows; k++) {
+            if (strcmp(rows[k].comm, a->comm) == 0) {
+                r = &rows[k];
+                break;
+            }
+        }
+        if (r == NULL) {
+            r = &rows[nrows++];
+            memset(r, 0, sizeof(*r));
+            snprintf(r->comm, sizeof(r->comm), "%s", a->comm);
+        }
+        double cpu = (double)(a->cpu_ns - b->cpu_ns) / 1e9;
+        double wait = (double)(a->wait_ns - b->wait_ns) / 1e9;
+        r->threads++;
+        r->cpu += cpu;
+        r->wait += wait;
+        r->blocked += secs - cpu - wait > 0 ? secs - cpu - wait : 0;
+        r->vcsw += a->vcsw - b->vcsw;
+        r->ivcsw += a->ivcsw - b->ivcsw;
+    }
+    printf("threads (wall %.1f s each):  %-16s %3s %8s %8s %8s %9s %10s %10s\n", secs, "name", "n",
+           "cpu s", "cpu s/GB", "runq s", "blocked s", "vol cs/s", "invol cs/s");
+    for (int k = 0; k < nrows; k++) {
+        const row_t *r = &rows[k];
+        if (r->cpu < 0.005 && r->vcsw < 10) {
+            continue;
+        }
+        printf("                             %-16s %3d %8.2f %8.3f %8.2f %9.2f %10.0f %10.0f\n",
+               r->comm, r->threads, r->cpu, gb > 0 ? r->cpu / gb : 0.0, r->wait, r->blocked,
+               (double)r->vcsw / secs, (double)r->ivcsw / secs);
+    }
 }
 
 static void
@@ -464,6 +673,12 @@ main(int argc, char **argv)
         }
         pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
     }
+    static task_stat_t tasks0[TASKS_MAX], tasks1[TASKS_MAX];
+    char load0[64], load1[64];
+    uint64_t busy0, total0, busy1, total1;
+    load_average(load0, sizeof(load0));
+    machine_cpu(&busy0, &total0);
+    int ntasks0 = tasks_snapshot(tasks0, TASKS_MAX);
     struct rusage ru0;
     getrusage(RUSAGE_SELF, &ru0);
     uint64_t t0 = rj_clock_mono_ns();
@@ -478,16 +693,27 @@ main(int argc, char **argv)
         for (int i = 0; i < o.threads; i++) {
             count += atomic_load(&w[i].acked);
         }
+        uint64_t second_max = 0;
+        for (int i = 0; i < o.threads; i++) {
+            uint64_t m = atomic_exchange(&w[i].second_max_ns, 0);
+            second_max = m > second_max ? m : second_max;
+        }
         rj_store_get_stats(s, &st);
         uint64_t bytes = st.put_message_size_total - base_bytes;
-        printf("  %3ds  %9.0f msg/s  %8.1f MB/s  dispatch behind %lld B  flushed %lld MB\n", sec,
-               (double)(count - last_count), (double)(bytes - last_bytes) / 1e6,
+        printf("  %3ds  %9.0f msg/s  %8.1f MB/s  dispatch behind %lld B  flushed %lld MB  "
+               "slowest %.1f us\n",
+               sec, (double)(count - last_count), (double)(bytes - last_bytes) / 1e6,
                (long long)st.dispatch_behind_bytes,
-               (long long)(st.commit_log_flushed_offset / 1000000));
+               (long long)(st.commit_log_flushed_offset / 1000000), (double)second_max / 1e3);
         fflush(stdout);
         last_count = count;
         last_bytes = bytes;
     }
+    /* Threads are sampled before the writers exit. */
+    uint64_t tsample = rj_clock_mono_ns();
+    int ntasks1 = tasks_snapshot(tasks1, TASKS_MAX);
+    machine_cpu(&busy1, &total1);
+    load_average(load1, sizeof(load1));
     atomic_store(&stop, true);
     for (int i = 0; i < o.threads; i++) {
         pthread_join(w[i].thread, NULL);
@@ -498,10 +724,7 @@ main(int argc, char **argv)
     memset(&all, 0, sizeof(all));
     uint64_t acked = 0, failed = 0;
     for (int i = 0; i < o.threads; i++) {
-        for (int b = 0; b < 64 * SUB; b++) {
-            all.counts[b] += w[i].hist.counts[b];
-        }
-        all.total += w[i].hist.total;
+        hist_merge(&all, &w[i].hist);
         acked += atomic_load(&w[i].acked);
         failed += atomic_load(&w[i].failed);
     }
@@ -512,9 +735,10 @@ main(int argc, char **argv)
            o.flush_type == RJ_FLUSH_SYNC ? "SYNC_FLUSH" : "ASYNC_FLUSH", o.threads, o.inflight,
            o.msg_size, (double)acked / secs, mb / secs, acked, failed, secs);
     printf("latency (append call → acknowledgement): p50 %.1f us, p99 %.1f us, p999 %.1f us, "
-           "max bucket %.1f us\n",
+           "p9999 %.1f us, max %.1f us; %" PRIu64 " over 1 ms, %" PRIu64 " over 10 ms\n",
            (double)hist_percentile(&all, 50) / 1e3, (double)hist_percentile(&all, 99) / 1e3,
-           (double)hist_percentile(&all, 99.9) / 1e3, (double)hist_percentile(&all, 100) / 1e3);
+           (double)hist_percentile(&all, 99.9) / 1e3, (double)hist_percentile(&all, 99.99) / 1e3,
+           (double)all.max_ns / 1e3, all.over_1ms, all.over_10ms);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double user = (double)(ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
@@ -524,6 +748,10 @@ main(int argc, char **argv)
     printf("cpu: user %.1f s + sys %.1f s = %.2f CPU-s per GB written (during the run, all "
            "threads)\n",
            user, sys, (user + sys) / (mb / 1000.0));
+    report_threads(tasks0, ntasks0, tasks1, ntasks1, (double)(tsample - t0) / 1e9, mb / 1000.0);
+    printf("machine: load average %s before, %s after; all CPUs %.0f %% busy during the run\n",
+           load0, load1,
+           total1 > total0 ? 100.0 * (double)(busy1 - busy0) / (double)(total1 - total0) : 0.0);
     printf("memory: RssAnon %ld KiB (store + benchmark threads)\n", rss_anon_kib());
     fflush(stdout);
     rj_store_close(s);
