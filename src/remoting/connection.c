@@ -911,7 +911,9 @@ rj_invoke_msg_create(rj_endpoint_t *ep, rj_command_t *request, bool oneway, int6
     m->segs = NULL;
     m->nsegs = 0;
     m->pending.next = NULL;
-    if (nsegs > 0 && (m->segs = rj_malloc(nsegs * sizeof(*segs))) == NULL) {
+    if (nsegs > 0 && (m->segs = nsegs <= RJ_ARRAY_SIZE(m->seg_inline)
+                                    ? m->seg_inline
+                                    : rj_malloc(nsegs * sizeof(*segs))) == NULL) {
         rj_segments_release(segs, nsegs);
         rj_invoke_msg_free(m);
         *rc = RJ_ENOMEM;
@@ -957,7 +959,9 @@ rj_invoke_msg_free(rj_invoke_msg_t *m)
         return;
     }
     rj_segments_release(m->segs, m->nsegs);
-    rj_free(m->segs);
+    if (m->segs != m->seg_inline) {
+        rj_free(m->segs);
+    }
     m->segs = NULL;
     m->nsegs = 0;
     if (m->frame.cap > INVOKE_BUF_KEEP) {
@@ -994,7 +998,9 @@ rj_invoke_submit(rj_connection_t *c, rj_invoke_msg_t *m)
     }
     int rc = rj_connection_queue_bytes(c, &m->frame, m->segs, m->nsegs);
     /* Segments belong to the queue now (or were released by it). */
-    rj_free(m->segs);
+    if (m->segs != m->seg_inline) {
+        rj_free(m->segs);
+    }
     m->segs = NULL;
     m->nsegs = 0;
     rj_buf_reset(&m->frame);

@@ -207,8 +207,9 @@ typedef struct rj_invoke_msg {
     int64_t timeout_ms;
     bool oneway;
     rj_buf_t frame;
-    rj_segment_t *segs; /* owned until queued */
+    rj_segment_t *segs; /* owned until queued: seg_inline or a heap array */
     size_t nsegs;
+    rj_segment_t seg_inline[4];  /* a few segments (a message body) need no allocation */
     char addr[RJ_CONN_ADDR_MAX]; /* rpc client: target "host:port" */
 } rj_invoke_msg_t;
 

@@ -288,19 +288,22 @@ loop_for(rj_rpc_client_t *cli, const char *addr)
 
 static int
 client_invoke(rj_rpc_client_t *cli, const char *addr, rj_command_t *request, bool oneway,
-              int64_t timeout_ms, rj_response_cb cb, void *arg)
+              int64_t timeout_ms, rj_response_cb cb, void *arg, const rj_segment_t *segs,
+              size_t nsegs)
 {
     char host[RJ_CONN_ADDR_MAX];
     int port, rc;
     if (atomic_load(&cli->state) != CLIENT_STARTED) {
+        rj_segments_release(segs, nsegs);
         return RJ_ESTATE;
     }
     if (addr == NULL || strlen(addr) >= RJ_CONN_ADDR_MAX ||
         !split_addr(addr, host, sizeof(host), &port)) {
+        rj_segments_release(segs, nsegs);
         return RJ_EINVAL;
     }
-    rj_invoke_msg_t *m =
-        rj_invoke_msg_create(&cli->ep, request, oneway, timeout_ms, cb, arg, NULL, 0, addr, &rc);
+    rj_invoke_msg_t *m = rj_invoke_msg_create(&cli->ep, request, oneway, timeout_ms, cb, arg, segs,
+                                              nsegs, addr, &rc);
     if (m == NULL) {
         return rc;
     }
@@ -319,13 +322,35 @@ rj_rpc_client_invoke_async(rj_rpc_client_t *cli, const char *addr, rj_command_t 
     if (cb == NULL) {
         return RJ_EINVAL;
     }
-    return client_invoke(cli, addr, request, false, timeout_ms, cb, arg);
+    return client_invoke(cli, addr, request, false, timeout_ms, cb, arg, NULL, 0);
+}
+
+int
+rj_rpc_client_invoke_async_segments(rj_rpc_client_t *cli, const char *addr, rj_command_t *request,
+                                    const rj_segment_t *segs, size_t nsegs, int64_t timeout_ms,
+                                    rj_response_cb cb, void *arg)
+{
+    if (cb == NULL || (segs == NULL && nsegs > 0)) {
+        rj_segments_release(segs, nsegs);
+        return RJ_EINVAL;
+    }
+    return client_invoke(cli, addr, request, false, timeout_ms, cb, arg, segs, nsegs);
 }
 
 int
 rj_rpc_client_invoke_oneway(rj_rpc_client_t *cli, const char *addr, rj_command_t *request)
 {
-    return client_invoke(cli, addr, request, true, 0, NULL, NULL);
+    return client_invoke(cli, addr, request, true, 0, NULL, NULL, NULL, 0);
+}
+
+int
+rj_rpc_client_invoke_oneway_segments(rj_rpc_client_t *cli, const char *addr, rj_command_t *request,
+                                     const rj_segment_t *segs, size_t nsegs)
+{
+    if (segs == NULL && nsegs > 0) {
+        return RJ_EINVAL;
+    }
+    return client_invoke(cli, addr, request, true, 0, NULL, NULL, segs, nsegs);
 }
 
 typedef struct {
@@ -364,7 +389,7 @@ rj_rpc_client_invoke_sync(rj_rpc_client_t *cli, const char *addr, rj_command_t *
     }
     uv_mutex_init(&w.mu);
     uv_cond_init(&w.cond);
-    int rc = client_invoke(cli, addr, request, false, timeout_ms, sync_done, &w);
+    int rc = client_invoke(cli, addr, request, false, timeout_ms, sync_done, &w, NULL, 0);
     if (rc == 0) {
         /* The loop always completes the call: response, timeout, close or shutdown. */
         uv_mutex_lock(&w.mu);

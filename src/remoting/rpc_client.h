@@ -80,6 +80,21 @@ int rj_rpc_client_invoke_async(rj_rpc_client_t *cli, const char *addr, rj_comman
                                int64_t timeout_ms, rj_response_cb cb, void *arg);
 
 /*
+ * Like rj_rpc_client_invoke_async() with a body of `nsegs` external segments
+ * written after the header without being copied (request->body is ignored).
+ * Takes ownership of the segments in every case: each release is called
+ * exactly once, after the bytes were written or when they never will be
+ * (error return, connection lost, stop); a release may come after `cb`
+ * (e.g. on a timeout while the bytes still wait in the output queue).
+ * Releases run on the loop thread, or on the calling thread when this
+ * returns an error. Any thread.
+ */
+int rj_rpc_client_invoke_async_segments(rj_rpc_client_t *cli, const char *addr,
+                                        rj_command_t *request, const rj_segment_t *segs,
+                                        size_t nsegs, int64_t timeout_ms, rj_response_cb cb,
+                                        void *arg);
+
+/*
  * Sends `request` and blocks the calling thread until the response, a timeout
  * or a failure. On 0, *response is an owned copy (free with
  * rj_command_destroy()); otherwise *response is NULL and the status is as for
@@ -96,6 +111,11 @@ int rj_rpc_client_invoke_sync(rj_rpc_client_t *cli, const char *addr, rj_command
  * RJ_ENOMEM / RJ_ESTATE / encoding errors. Any thread.
  */
 int rj_rpc_client_invoke_oneway(rj_rpc_client_t *cli, const char *addr, rj_command_t *request);
+
+/* One-way with a zero-copy body; segment ownership as rj_rpc_client_invoke_async_segments(). */
+int rj_rpc_client_invoke_oneway_segments(rj_rpc_client_t *cli, const char *addr,
+                                         rj_command_t *request, const rj_segment_t *segs,
+                                         size_t nsegs);
 
 /*
  * Closes the connection to `addr` if there is one (its pending invocations fail

@@ -423,6 +423,102 @@ test_not_started_client_refuses_calls(void **state)
     assert_int_equal(rj_rpc_client_create(&o, &cli), RJ_EINVAL);
 }
 
+/* Segment bodies: released exactly once; the echoed body is their concatenation. */
+typedef struct {
+    fixture_t *f;
+    atomic_int released;
+    atomic_int done;
+    atomic_int status;
+    char body[64];
+} seg_call_t;
+
+static void
+seg_release(void *ctx)
+{
+    atomic_fetch_add(&((seg_call_t *)ctx)->released, 1);
+}
+
+static void
+seg_done(int status, const rj_command_t *resp, void *arg)
+{
+    seg_call_t *c = arg;
+    if (status == 0) {
+        snprintf(c->body, sizeof(c->body), "%.*s", (int)resp->body.len,
+                 (const char *)resp->body.data);
+    }
+    atomic_store(&c->status, status);
+    atomic_fetch_add(&c->done, 1);
+}
+
+static bool
+seg_call_finished(void *arg)
+{
+    seg_call_t *c = arg;
+    return atomic_load(&c->done) == 1 && atomic_load(&c->released) == 3;
+}
+
+static void
+test_segment_bodies_are_sent_after_the_header_and_released_once(void **state)
+{
+    fixture_t *f = *state;
+    seg_call_t c = {.f = f};
+    rj_segment_t segs[3] = {
+        {"seg", 3, seg_release, &c}, {"ment", 4, seg_release, &c}, {"-body", 5, seg_release, &c}};
+    rj_command_t req;
+    rj_command_init_request(&req, CODE_ECHO);
+    req.body = rj_bytes("ignored", 7);
+    assert_int_equal(
+        rj_rpc_client_invoke_async_segments(f->cli, f->addr, &req, segs, 3, 3000, seg_done, &c), 0);
+    assert_true(wait_until(seg_call_finished, &c, 5000));
+    assert_int_equal(atomic_load(&c.status), 0);
+    assert_string_equal(c.body, "segment-body");
+
+    /* Refused calls release their segments before returning, without a callback. */
+    seg_call_t bad = {.f = f};
+    rj_segment_t one[1] = {{"x", 1, seg_release, &bad}};
+    rj_command_init_request(&req, CODE_ECHO);
+    assert_int_equal(
+        rj_rpc_client_invoke_async_segments(f->cli, "no-port", &req, one, 1, 3000, seg_done, &bad),
+        RJ_EINVAL);
+    assert_int_equal(atomic_load(&bad.released), 1);
+    assert_int_equal(
+        rj_rpc_client_invoke_async_segments(f->cli, f->addr, &req, one, 1, 3000, NULL, &bad),
+        RJ_EINVAL);
+    assert_int_equal(atomic_load(&bad.released), 2);
+    assert_int_equal(atomic_load(&bad.done), 0);
+
+    /* One-way: arrives, segments released once written. */
+    seg_call_t ow = {.f = f};
+    rj_segment_t body[1] = {{"payload", 7, seg_release, &ow}};
+    rj_command_init_request(&req, CODE_COUNT);
+    int before = atomic_load(&f->counted);
+    assert_int_equal(rj_rpc_client_invoke_oneway_segments(f->cli, f->addr, &req, body, 1), 0);
+    for (int i = 0;
+         i < 5000 && (atomic_load(&f->counted) == before || atomic_load(&ow.released) != 1); i++) {
+        rj_clock_sleep_ms(1);
+    }
+    assert_int_equal(atomic_load(&f->counted), before + 1);
+    assert_int_equal(atomic_load(&ow.released), 1);
+}
+
+static void
+test_segments_of_a_timed_out_call_are_released(void **state)
+{
+    fixture_t *f = *state;
+    seg_call_t c = {.f = f};
+    rj_segment_t segs[3] = {
+        {"a", 1, seg_release, &c}, {"b", 1, seg_release, &c}, {"c", 1, seg_release, &c}};
+    rj_command_t req;
+    rj_command_init_request(&req, CODE_HOLD);
+    assert_int_equal(
+        rj_rpc_client_invoke_async_segments(f->cli, f->addr, &req, segs, 3, 100, seg_done, &c), 0);
+    assert_true(wait_until(seg_call_finished, &c, 5000));
+    assert_int_equal(atomic_load(&c.status), RJ_ETIMEDOUT);
+    rj_command_t late;
+    rj_command_init_request(&late, RJ_RESP_SUCCESS);
+    rj_deferred_reply(held_at(f, 0), &late);
+}
+
 int
 main(void)
 {
@@ -432,6 +528,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_async_call_and_sync_guard_on_the_loop_thread, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_oneway_calls_arrive_with_the_oneway_flag, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_segment_bodies_are_sent_after_the_header_and_released_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_segments_of_a_timed_out_call_are_released, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_failures_and_bad_addresses, setup, teardown),
