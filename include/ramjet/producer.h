@@ -163,6 +163,14 @@ RJ_API int rj_producer_set_latency_fault_enable(rj_producer_t *p, bool enable);
  */
 RJ_API int rj_producer_set_max_inflight_async(rj_producer_t *p, size_t count);
 
+/*
+ * Upper bound on one-way sends not yet written to the socket (default 65535,
+ * as Java's clientOnewaySemaphoreValue; 0 = unlimited). When reached,
+ * rj_producer_send_oneway() waits for a free slot for up to the send timeout
+ * and then fails with RJ_EBUSY.
+ */
+RJ_API int rj_producer_set_max_inflight_oneway(rj_producer_t *p, size_t count);
+
 /* Queue count of a topic the broker creates on first send (default 4). */
 RJ_API int rj_producer_set_default_topic_queue_nums(rj_producer_t *p, int count);
 

@@ -4,12 +4,18 @@
  *
  * DESIGN. A send encodes the message once (properties into a stack buffer,
  * the body compressed when >= 4 KiB) and then tries queues. Sync sends block
- * on the RPC; async sends copy what a retry needs into one context block and
- * complete on the I/O thread, retrying there on network failures; one-way
- * sends just queue the frame. The send path takes no lock shared by all
- * producers: the publish table is this producer's (read-locked), the queue
- * position is an atomic in the publish info snapshot, and the fault table is
- * consulted only with latency fault avoidance on.
+ * on the RPC. Async sends copy what a retry needs into one pooled context
+ * block (send_pool.h) and complete on the I/O thread, retrying there on
+ * network failures; one-way sends copy the body into a pooled block too.
+ * Either way the block's body goes to the socket as a zero-copy segment
+ * after the encoded header, so the body is copied once per send (the
+ * caller's buffer may be reused as soon as the call returns), and the block
+ * lives until both the callback and the write are done. In-flight bounds
+ * (async: until the answer, one-way: until written) are counting semaphores
+ * (permits.h) with lock-free fast paths. The send path takes no lock shared
+ * by all producers: the publish table is this producer's (read-locked), the
+ * queue position is per thread, and the fault table is consulted only with
+ * latency fault avoidance on.
  */
 #include "client/producer_internal.h"
 
@@ -76,11 +82,11 @@ rj_producer_create(const char *group, rj_producer_t **out)
     p->compress_level = 5;
     p->max_message_size = 4 * 1024 * 1024;
     p->default_topic_queue_nums = 4;
+    p->max_inflight_oneway = 65535; /* Java clientOnewaySemaphoreValue */
     atomic_init(&p->state, RJ_PRODUCER_CREATED);
     pthread_mutex_init(&p->life_lock, NULL);
     pthread_rwlock_init(&p->pub_lock, NULL);
-    pthread_mutex_init(&p->inflight_lock, NULL);
-    pthread_cond_init(&p->inflight_cond, NULL);
+    rj_permits_init(&p->async_permits, 0);
     p->member.ops = &producer_ops;
     p->member.kind = RJ_MEMBER_PRODUCER;
     p->member.group = p->group;
@@ -106,8 +112,9 @@ rj_producer_destroy(rj_producer_t *p)
     rj_hashmap_destroy(p->publish, release_publish);
     pthread_mutex_destroy(&p->life_lock);
     pthread_rwlock_destroy(&p->pub_lock);
-    pthread_mutex_destroy(&p->inflight_lock);
-    pthread_cond_destroy(&p->inflight_cond);
+    rj_permits_cleanup(&p->async_permits);
+    /* Blocks still queued for writing (one-way, timed-out async) keep the pool alive. */
+    rj_send_pool_close(p->send_pool);
     rj_free(p->namesrv_addrs);
     rj_free(p->instance_name);
     rj_free(p->group);
@@ -135,6 +142,11 @@ rj_producer_start(rj_producer_t *p)
     }
     if ((p->tx_execute != NULL) != (p->tx_check != NULL)) {
         rc = rj_client_fail(RJ_EINVAL, "transaction listener incomplete");
+        goto out;
+    }
+    p->send_pool = rj_send_pool_create(p->max_inflight_oneway);
+    if (p->send_pool == NULL) {
+        rc = RJ_ENOMEM;
         goto out;
     }
     rj_fault_strategy_init(&p->fault, p->latency_fault);
@@ -179,11 +191,7 @@ rj_producer_shutdown(rj_producer_t *p)
         return RJ_OK;
     }
     /* Every async send completes (answer, timeout or failure) in bounded time. */
-    pthread_mutex_lock(&p->inflight_lock);
-    while (p->inflight > 0) {
-        pthread_cond_wait(&p->inflight_cond, &p->inflight_lock);
-    }
-    pthread_mutex_unlock(&p->inflight_lock);
+    rj_permits_wait_idle(&p->async_permits);
     rj_client_instance_unregister(p->inst, &p->member);
     rj_producer_transaction_stop(p);
     rj_client_instance_release(p->inst);
@@ -285,6 +293,17 @@ rj_producer_set_max_inflight_async(rj_producer_t *p, size_t count)
     int rc = option_check(p);
     if (rc == RJ_OK) {
         p->max_inflight = count;
+        p->async_permits.max = count; /* before start: no send can hold a permit yet */
+    }
+    return rc;
+}
+
+int
+rj_producer_set_max_inflight_oneway(rj_producer_t *p, size_t count)
+{
+    int rc = option_check(p);
+    if (rc == RJ_OK) {
+        p->max_inflight_oneway = count;
     }
     return rc;
 }
@@ -897,7 +916,14 @@ rj_producer_send_to_queue(rj_producer_t *p, const rj_message_t *msg, const rj_me
 
 /* -------------------------------------------------------------- async sends */
 
+/*
+ * An async send: lives in a pooled send block, followed by the copies of the
+ * topic, msg id, properties and body. The block's references: one for the
+ * pending send (dropped after the callback), one per body segment handed to
+ * the remoting layer (dropped once written or discarded).
+ */
 typedef struct {
+    rj_send_block_t *block;
     rj_producer_t *p;
     rj_send_cb cb;
     void *arg;
@@ -905,56 +931,21 @@ typedef struct {
     int times;
     int times_total;
     int64_t timeout_ms;
-    int64_t start_ms;
+    int64_t start_ms; /* only with latency fault avoidance */
     char broker[128];
     char addr[ADDR_MAX];
     int32_t queue_id;
     rj_prepared_msg_t pm;
-    uint8_t data[]; /* topic, msg id, properties, body */
 } async_ctx_t;
-
-static void
-inflight_release(rj_producer_t *p)
-{
-    pthread_mutex_lock(&p->inflight_lock);
-    p->inflight--;
-    if (p->inflight == 0 || p->max_inflight > 0) {
-        pthread_cond_broadcast(&p->inflight_cond);
-    }
-    pthread_mutex_unlock(&p->inflight_lock);
-}
 
 static int
 inflight_acquire(rj_producer_t *p)
 {
-    int rc = RJ_OK;
-
-    pthread_mutex_lock(&p->inflight_lock);
-    if (p->max_inflight > 0 && p->inflight >= p->max_inflight) {
-        int64_t deadline = rj_clock_mono_ms() + p->send_timeout_ms;
-        while (p->inflight >= p->max_inflight && rc == RJ_OK) {
-            int64_t left = deadline - rj_clock_mono_ms();
-            if (left <= 0) {
-                rc = rj_client_fail(RJ_EBUSY, "%zu async sends in flight (max_inflight_async)",
-                                    p->inflight);
-                break;
-            }
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += (time_t)(left / 1000);
-            ts.tv_nsec += (long)(left % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&p->inflight_cond, &p->inflight_lock, &ts);
-        }
+    if (rj_permits_acquire(&p->async_permits, p->send_timeout_ms) != RJ_OK) {
+        return rj_client_fail(RJ_EBUSY, "%zu async sends in flight (max_inflight_async)",
+                              rj_permits_in_use(&p->async_permits));
     }
-    if (rc == RJ_OK) {
-        p->inflight++;
-    }
-    pthread_mutex_unlock(&p->inflight_lock);
-    return rc;
+    return RJ_OK;
 }
 
 static void
@@ -964,8 +955,10 @@ async_finish(async_ctx_t *ctx, int status, const rj_send_result_t *res)
 
     ctx->cb(status, res, ctx->arg);
     rj_publish_info_release(ctx->pi);
-    rj_free(ctx);
-    inflight_release(p);
+    ctx->pi = NULL;
+    /* The permit last: once it is back, shutdown may go on and free the producer. */
+    rj_send_block_release(ctx->block);
+    rj_permits_release(&p->async_permits);
 }
 
 static void
@@ -991,7 +984,7 @@ async_response(int status, const rj_command_t *resp, void *arg)
 {
     async_ctx_t *ctx = arg;
     rj_producer_t *p = ctx->p;
-    int64_t latency = rj_clock_mono_ms() - ctx->start_ms;
+    int64_t latency = p->fault.enabled ? rj_clock_mono_ms() - ctx->start_ms : 0;
     char text[512];
 
     if (status != RJ_OK) {
@@ -1067,32 +1060,45 @@ async_invoke(async_ctx_t *ctx)
     if (rc != RJ_OK) {
         return rc;
     }
-    ctx->start_ms = rj_clock_mono_ms();
-    rc = rj_rpc_client_invoke_async(rj_client_instance_rpc(p->inst), ctx->addr, &req,
-                                    ctx->timeout_ms, async_response, ctx);
+    if (p->fault.enabled) {
+        ctx->start_ms = rj_clock_mono_ms();
+    }
+    /* The body goes out from the block, uncopied; the segment holds a reference on it. */
+    rj_segment_t body = {ctx->pm.body.data, ctx->pm.body.len, rj_send_block_release_cb, ctx->block};
+    rj_send_block_retain(ctx->block);
+    rc = rj_rpc_client_invoke_async_segments(rj_client_instance_rpc(p->inst), ctx->addr, &req,
+                                             &body, 1, ctx->timeout_ms, async_response, ctx);
     if (rc != RJ_OK) {
         rj_client_fail(rc, "send to %s (%s) failed: %s", ctx->broker, ctx->addr, rj_strerror(rc));
     }
     return rc;
 }
 
-/* Copies a prepared message into a new context block (so retries can re-send it). */
+/* Copies a prepared message into a pooled context block (so retries can re-send it). */
 static async_ctx_t *
 async_ctx_create(rj_producer_t *p, const rj_prepared_msg_t *pm, rj_send_cb cb, void *arg)
 {
     size_t tl = strlen(pm->topic) + 1, il = strlen(pm->msg_id) + 1;
-    async_ctx_t *ctx = rj_malloc(sizeof(*ctx) + tl + il + pm->props.len + pm->body.len);
+    rj_send_block_t *block = rj_send_pool_get(p->send_pool, sizeof(async_ctx_t) + tl + il +
+                                                                pm->props.len + pm->body.len);
 
-    if (ctx == NULL) {
+    if (block == NULL) {
         return NULL;
     }
-    memset(ctx, 0, sizeof(*ctx));
+    async_ctx_t *ctx = rj_send_block_data(block);
+    ctx->block = block;
     ctx->p = p;
     ctx->cb = cb;
     ctx->arg = arg;
+    ctx->pi = NULL;
+    ctx->times = 0;
     ctx->timeout_ms = p->send_timeout_ms;
+    ctx->start_ms = 0;
+    ctx->broker[0] = '\0';
+    ctx->addr[0] = '\0';
+    ctx->queue_id = -1;
     ctx->pm = *pm;
-    uint8_t *d = ctx->data;
+    uint8_t *d = (uint8_t *)(ctx + 1);
     memcpy(d, pm->topic, tl);
     ctx->pm.topic = (const char *)d;
     d += tl;
@@ -1124,13 +1130,13 @@ async_start(rj_producer_t *p, const rj_prepared_msg_t *pm, rj_publish_info_t *pi
     async_ctx_t *ctx = async_ctx_create(p, pm, cb, arg);
     if (ctx == NULL) {
         rj_publish_info_release(pi);
-        inflight_release(p);
+        rj_permits_release(&p->async_permits);
         return RJ_ENOMEM;
     }
     ctx->pi = pi;
     ctx->times_total = 1 + p->async_retry_times;
     if (pi == NULL) {
-        snprintf(ctx->broker, sizeof(ctx->broker), "%s", broker);
+        copy_str(ctx->broker, sizeof(ctx->broker), broker);
         ctx->queue_id = queue_id;
         rc = rj_client_instance_master_addr(p->inst, broker, ctx->addr, sizeof(ctx->addr));
         if (rc != RJ_OK) {
@@ -1143,8 +1149,8 @@ async_start(rj_producer_t *p, const rj_prepared_msg_t *pm, rj_publish_info_t *pi
     if (rc != RJ_OK) {
         /* The callback is never called when the call itself fails. */
         rj_publish_info_release(ctx->pi);
-        rj_free(ctx);
-        inflight_release(p);
+        rj_send_block_release(ctx->block);
+        rj_permits_release(&p->async_permits);
     }
     return rc;
 }
@@ -1304,17 +1310,34 @@ rj_producer_send_oneway(rj_producer_t *p, const rj_message_t *msg)
         int32_t ov;
         size_t q = rj_fault_strategy_select(&p->fault, pi, NULL, &ov);
         const rj_publish_broker_t *b = &pi->brokers[pi->queue_broker[q]];
+        rj_send_block_t *block = NULL;
         if (b->master_addr == NULL) {
             rc = rj_client_fail(RJ_ENOROUTE, "The broker[%s] not exist", b->name);
+        } else if ((block = rj_send_pool_get_permit(p->send_pool, pm.body.len, p->send_timeout_ms,
+                                                    &rc)) == NULL) {
+            if (rc == RJ_EBUSY) {
+                rc = rj_client_fail(RJ_EBUSY,
+                                    "%zu one-way sends not yet written "
+                                    "(max_inflight_oneway)",
+                                    rj_send_pool_permits_in_use(p->send_pool));
+            }
         } else {
+            /* The body is copied once into the block, which returns its permit when written. */
+            if (pm.body.len > 0) {
+                memcpy(rj_send_block_data(block), pm.body.data, pm.body.len);
+            }
+            rj_segment_t body = {rj_send_block_data(block), pm.body.len, rj_send_block_release_cb,
+                                 block};
             fill_header(p, &pm, b->name, ov >= 0 ? ov : pi->queues[q].queue_id, &h);
             rc = rj_api_build_send(&req, &h, pm.body);
             if (rc == RJ_OK) {
-                rc = rj_rpc_client_invoke_oneway(rj_client_instance_rpc(p->inst), b->master_addr,
-                                                 &req);
+                rc = rj_rpc_client_invoke_oneway_segments(rj_client_instance_rpc(p->inst),
+                                                          b->master_addr, &req, &body, 1);
                 if (rc != RJ_OK) {
                     rj_client_fail(rc, "one-way send to %s failed: %s", b->name, rj_strerror(rc));
                 }
+            } else {
+                rj_send_block_release(block);
             }
         }
     }

@@ -10,6 +10,8 @@
 #include "client/executor.h"
 #include "client/fault_strategy.h"
 #include "client/message_encode.h"
+#include "client/permits.h"
+#include "client/send_pool.h"
 #include "client/send_result.h"
 #include "common/hashmap.h"
 #include "ramjet/producer.h"
@@ -37,7 +39,8 @@ struct rj_producer {
     int compress_level;
     size_t max_message_size;
     bool latency_fault;
-    size_t max_inflight;
+    size_t max_inflight;        /* async sends awaiting their answer (0: unlimited) */
+    size_t max_inflight_oneway; /* one-way sends not yet written (0: unlimited) */
     int default_topic_queue_nums;
 
     rj_local_transaction_cb tx_execute;
@@ -54,9 +57,8 @@ struct rj_producer {
     rj_hashmap_t *publish; /* topic -> rj_publish_info_t * */
     rj_fault_strategy_t fault;
 
-    pthread_mutex_t inflight_lock;
-    pthread_cond_t inflight_cond;
-    size_t inflight;
+    rj_permits_t async_permits; /* one per async send until its callback has run */
+    rj_send_pool_t *send_pool;  /* async contexts and one-way bodies (from start) */
 };
 
 /* A message ready for the wire (views valid for the duration of a send call). */

@@ -358,6 +358,76 @@ test_oneway_sends_arrive(void **state)
     rj_message_destroy(m);
 }
 
+static bool
+two_hundred_stored(void *arg)
+{
+    return fake_cluster_count(arg, "TopicTest") >= 200;
+}
+
+static void
+test_oneway_permits_come_back_once_written(void **state)
+{
+    fixture_t *f = *state;
+    char body[64];
+    rj_message_t *m = make_msg("TopicTest", "x");
+
+    /* One permit: each send waits for the previous body to be written, never for long. */
+    assert_int_equal(rj_producer_set_max_inflight_oneway(f->p, 1), RJ_OK);
+    assert_int_equal(rj_producer_set_send_timeout(f->p, 2000), RJ_OK);
+    assert_int_equal(rj_producer_start(f->p), RJ_OK);
+    assert_int_equal(rj_producer_set_max_inflight_oneway(f->p, 5), RJ_ESTATE);
+    int64_t t0 = rj_clock_mono_ms();
+    for (int i = 0; i < 200; i++) {
+        int n = snprintf(body, sizeof(body), "oneway-%03d", i);
+        assert_int_equal(rj_message_set_body(m, body, (size_t)n), RJ_OK);
+        assert_int_equal(rj_producer_send_oneway(f->p, m), RJ_OK);
+    }
+    assert_true(rj_clock_mono_ms() - t0 < 10000);
+    assert_true(rj_wait_until(two_hundred_stored, f->fc, 5000));
+    /* One connection, in order: every body arrived as it was at its call. */
+    for (size_t i = 0; i < 200; i++) {
+        fake_msg_t fm;
+        int n = snprintf(body, sizeof(body), "oneway-%03zu", i);
+        assert_true(fake_cluster_get(f->fc, "TopicTest", i, &fm));
+        assert_int_equal(fm.body.len, (size_t)n);
+        assert_memory_equal(fm.body.data, body, (size_t)n);
+        fake_msg_cleanup(&fm);
+    }
+    rj_message_destroy(m);
+}
+
+static void
+test_async_body_is_taken_at_the_call(void **state)
+{
+    fixture_t *f = *state;
+    char body[64];
+    rj_message_t *m = make_msg("TopicTest", "x");
+    async_count_t c = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+    assert_int_equal(rj_producer_start(f->p), RJ_OK);
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(body, sizeof(body), "async-%04d", i);
+        assert_int_equal(rj_message_set_body(m, body, (size_t)n), RJ_OK);
+        assert_int_equal(rj_producer_send_async(f->p, m, on_sent, &c), RJ_OK);
+        /* The caller may change the message at once: the send keeps its own copy. */
+        assert_int_equal(rj_message_set_body(m, "overwritten", 11), RJ_OK);
+    }
+    assert_true(rj_wait_until(async_done, &c, 10000));
+    assert_int_equal(c.ok, 1000);
+    bool seen[1000] = {false};
+    for (size_t i = 0; i < 1000; i++) {
+        fake_msg_t fm;
+        int k = -1;
+        assert_true(fake_cluster_get(f->fc, "TopicTest", i, &fm));
+        assert_int_equal(fm.body.len, 10);
+        assert_int_equal(sscanf((const char *)fm.body.data, "async-%4d", &k), 1);
+        assert_true(k >= 0 && k < 1000 && !seen[k]);
+        seen[k] = true;
+        fake_msg_cleanup(&fm);
+    }
+    rj_message_destroy(m);
+}
+
 static void
 test_batch_is_one_request_with_an_id_per_message(void **state)
 {
@@ -715,6 +785,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_async_retries_on_dead_broker_and_reports_failures,
                                         setup2, teardown),
         cmocka_unit_test_setup_teardown(test_oneway_sends_arrive, setup1, teardown),
+        cmocka_unit_test_setup_teardown(test_oneway_permits_come_back_once_written, setup1,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_async_body_is_taken_at_the_call, setup1, teardown),
         cmocka_unit_test_setup_teardown(test_batch_is_one_request_with_an_id_per_message, setup1,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_selector_keeps_a_key_on_one_queue, setup2, teardown),
