@@ -12,6 +12,7 @@
  * again (without suspension and without committing the offset) when a
  * matching message is dispatched or its suspend time ends.
  */
+#include "broker/block_pool.h"
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
 #include "broker/group_stats.h"
@@ -89,8 +90,13 @@ typedef struct {
     pull_header_t h;
     int32_t opaque;
     uint8_t serialize_type;
+    bool pooled; /* from parked_pool, else rj_malloc (long subscriptions) */
     char text[];
 } parked_t;
+
+/* Parked pulls come from a pool (no malloc per parked pull); this much text fits a block. */
+#define PARKED_TEXT_MAX 384
+static rj_block_pool_t parked_pool = RJ_BLOCK_POOL_INIT(sizeof(parked_t) + PARKED_TEXT_MAX, 1024);
 
 static const char *const pull_keys[] = {
     "consumerGroup", "topic",      "queueId",       "queueOffset",
@@ -607,7 +613,11 @@ parked_free(parked_t *pk)
 {
     rj_subscription_data_release(pk->sub);
     rj_sql92_release(pk->sql);
-    rj_free(pk);
+    if (pk->pooled) {
+        rj_block_pool_put(&parked_pool, pk);
+    } else {
+        rj_free(pk);
+    }
 }
 
 /* Parks the request; false when it must be answered now. */
@@ -616,14 +626,16 @@ park(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const pull_head
      pull_outcome_t *o)
 {
     size_t text_len = h->group.len + h->topic.len + h->subscription.len + h->expression_type.len;
-    parked_t *pk = rj_malloc(sizeof(*pk) + text_len);
+    bool pooled = text_len <= PARKED_TEXT_MAX;
+    parked_t *pk = pooled ? rj_block_pool_get(&parked_pool) : rj_malloc(sizeof(*pk) + text_len);
     if (pk == NULL) {
         return false;
     }
     memset(pk, 0, sizeof(*pk));
+    pk->pooled = pooled;
     pk->deferred = rj_request_defer(req);
     if (pk->deferred == NULL) {
-        rj_free(pk);
+        parked_free(pk);
         return false;
     }
     size_t pos = 0;

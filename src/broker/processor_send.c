@@ -17,6 +17,7 @@
  * append lock is released, before this thread has stored the msgId in the
  * wait context. Both sides bump `arrivals`; whoever comes second replies.
  */
+#include "broker/block_pool.h"
 #include "broker/broker.h"
 #include "broker/broker_reply.h"
 #include "broker/header_fields.h"
@@ -445,12 +446,28 @@ typedef struct {
     atomic_int arrivals;    /* putter done + flush done: the second one replies */
     rj_put_status_t status; /* the flush outcome */
     bool topic_created;     /* the reply waits for topics.json (reply_after_persist) */
-    rj_command_t resp_base; /* scalar fields of the response (opaque, serialize type, ...) */
+    int32_t opaque;         /* the request's, for the response */
+    uint8_t serialize_type; /* the request's */
     int32_t queue_id;
     int64_t queue_offset;
     uint32_t msg_num;
+    bool pooled;   /* from flush_wait_pool (single messages), else rj_malloc (batches) */
     char msg_id[]; /* NUL-terminated; comma-joined for batches */
 } flush_wait_t;
+
+/* Wait contexts of single messages come from a pool: no malloc per SYNC_FLUSH send. */
+#define FLUSH_WAIT_BLOCK (sizeof(flush_wait_t) + RJ_MSG_ID_MAX_HEX_SIZE + 1)
+static rj_block_pool_t flush_wait_pool = RJ_BLOCK_POOL_INIT(FLUSH_WAIT_BLOCK, 1024);
+
+static void
+flush_wait_free(flush_wait_t *fw)
+{
+    if (fw != NULL && fw->pooled) {
+        rj_block_pool_put(&flush_wait_pool, fw);
+    } else {
+        rj_free(fw);
+    }
+}
 
 /*
  * A send that auto-created its topic (or the group's %RETRY% / %DLQ% topic) is
@@ -502,7 +519,11 @@ reply_flushed(flush_wait_t *fw)
 {
     rj_broker_t *b = fw->broker;
     rj_put_status_t status = fw->status;
-    rj_command_t resp = fw->resp_base;
+    rj_command_t resp;
+    rj_command_init_request(&resp, RJ_RESP_SUCCESS);
+    resp.opaque = fw->opaque;
+    resp.serialize_type = fw->serialize_type;
+    resp.flag = RJ_CMD_FLAG_RESPONSE;
     char remark[512];
     rj_command_add_ext_cstr(&resp, "MSG_REGION", b->config.region_id);
     rj_command_add_ext_cstr(&resp, "TRACE_ON",
@@ -514,7 +535,7 @@ reply_flushed(flush_wait_t *fw)
     } else {
         rj_deferred_reply(fw->deferred, &resp);
     }
-    rj_free(fw);
+    flush_wait_free(fw);
 }
 
 static void
@@ -559,7 +580,7 @@ finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_st
         } else {
             rj_deferred_reply(fw->deferred, &resp);
         }
-        rj_free(fw);
+        flush_wait_free(fw);
         return 0;
     }
     if (topic_created) {
@@ -576,13 +597,16 @@ finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_st
 static flush_wait_t *
 flush_wait_create(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, size_t ids_len)
 {
-    flush_wait_t *fw = rj_malloc(sizeof(*fw) + ids_len + 1);
+    bool pooled = sizeof(flush_wait_t) + ids_len + 1 <= FLUSH_WAIT_BLOCK;
+    flush_wait_t *fw =
+        pooled ? rj_block_pool_get(&flush_wait_pool) : rj_malloc(sizeof(*fw) + ids_len + 1);
     if (fw == NULL) {
         return NULL;
     }
+    fw->pooled = pooled;
     fw->deferred = rj_request_defer(req);
     if (fw->deferred == NULL) {
-        rj_free(fw);
+        flush_wait_free(fw);
         return NULL;
     }
     fw->broker = b;
@@ -591,7 +615,8 @@ flush_wait_create(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, si
     fw->topic_created = false;
     fw->waiter.cb = on_flushed;
     fw->waiter.data = fw;
-    rj_command_init_response(&fw->resp_base, cmd, RJ_RESP_SUCCESS);
+    fw->opaque = cmd->opaque;
+    fw->serialize_type = cmd->serialize_type;
     fw->msg_id[0] = '\0';
     return fw;
 }
@@ -692,7 +717,7 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
     rj_broker_stats_put_time(&b->stats, rj_clock_mono_ms() - begin_ms);
     if (st == RJ_PUT_OS_PAGECACHE_BUSY && b->throttle != NULL &&
         rj_send_throttle_hold(b->throttle, req, fw ? fw->deferred : NULL, cmd, &msg, &held) == 0) {
-        rj_free(fw);
+        flush_wait_free(fw);
         return 0;
     }
     if (fw != NULL) {
@@ -797,7 +822,7 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
     if (st == RJ_PUT_OS_PAGECACHE_BUSY && b->throttle != NULL &&
         rj_send_throttle_hold_batch(b->throttle, req, fw ? fw->deferred : NULL, cmd, &batch, count,
                                     &held) == 0) {
-        rj_free(fw);
+        flush_wait_free(fw);
         if (offsets != stack_offsets) {
             rj_free(offsets);
         }
