@@ -353,55 +353,76 @@ rj_rpc_client_invoke_oneway_segments(rj_rpc_client_t *cli, const char *addr, rj_
     return client_invoke(cli, addr, request, true, 0, NULL, NULL, segs, nsegs);
 }
 
+/*
+ * A blocked caller. It sleeps on a semaphore, not a mutex and condition
+ * variable: the loop thread posts once and the caller wakes once, instead of
+ * waking to find the mutex still held by the signalling thread and sleeping
+ * again (a second context switch per call).
+ */
 typedef struct {
-    uv_mutex_t mu;
-    uv_cond_t cond;
-    bool done;
-    int status;
-    rj_command_t *response;
+    uv_sem_t done;
+    rj_response_cb cb; /* the caller's handler, run on the loop thread */
+    void *arg;
 } sync_wait_t;
 
 static void
 sync_done(int status, const rj_command_t *resp, void *arg)
 {
     sync_wait_t *w = arg;
-    rj_command_t *copy = NULL;
-    if (status == 0 && (copy = rj_command_dup(resp)) == NULL) {
+    w->cb(status, resp, w->arg);
+    uv_sem_post(&w->done);
+}
+
+int
+rj_rpc_client_invoke_sync_cb(rj_rpc_client_t *cli, const char *addr, rj_command_t *request,
+                             int64_t timeout_ms, rj_response_cb cb, void *arg)
+{
+    sync_wait_t w = {.cb = cb, .arg = arg};
+    if (cb == NULL) {
+        return RJ_EINVAL;
+    }
+    if (rj_io_loop_current() != NULL) {
+        /* Blocking an I/O thread (this client's: deadlock; another's: stalls its peers). */
+        return RJ_ESTATE;
+    }
+    if (uv_sem_init(&w.done, 0) != 0) {
+        return RJ_ENOMEM;
+    }
+    int rc = client_invoke(cli, addr, request, false, timeout_ms, sync_done, &w, NULL, 0);
+    if (rc == 0) {
+        /* The loop always completes the call: response, timeout, close or shutdown. */
+        uv_sem_wait(&w.done);
+    }
+    uv_sem_destroy(&w.done);
+    return rc;
+}
+
+typedef struct {
+    int status;
+    rj_command_t *response;
+} sync_copy_t;
+
+static void
+copy_response(int status, const rj_command_t *resp, void *arg)
+{
+    sync_copy_t *c = arg;
+    c->response = NULL;
+    if (status == 0 && (c->response = rj_command_dup(resp)) == NULL) {
         status = RJ_ENOMEM;
     }
-    uv_mutex_lock(&w->mu);
-    w->status = status;
-    w->response = copy;
-    w->done = true;
-    uv_cond_signal(&w->cond);
-    uv_mutex_unlock(&w->mu);
+    c->status = status;
 }
 
 int
 rj_rpc_client_invoke_sync(rj_rpc_client_t *cli, const char *addr, rj_command_t *request,
                           int64_t timeout_ms, rj_command_t **response)
 {
-    sync_wait_t w = {.done = false};
-    *response = NULL;
-    if (rj_io_loop_current() != NULL) {
-        /* Blocking an I/O thread (this client's: deadlock; another's: stalls its peers). */
-        return RJ_ESTATE;
-    }
-    uv_mutex_init(&w.mu);
-    uv_cond_init(&w.cond);
-    int rc = client_invoke(cli, addr, request, false, timeout_ms, sync_done, &w, NULL, 0);
+    sync_copy_t c = {.status = 0, .response = NULL};
+    int rc = rj_rpc_client_invoke_sync_cb(cli, addr, request, timeout_ms, copy_response, &c);
     if (rc == 0) {
-        /* The loop always completes the call: response, timeout, close or shutdown. */
-        uv_mutex_lock(&w.mu);
-        while (!w.done) {
-            uv_cond_wait(&w.cond, &w.mu);
-        }
-        uv_mutex_unlock(&w.mu);
-        rc = w.status;
-        *response = w.response;
+        rc = c.status;
     }
-    uv_cond_destroy(&w.cond);
-    uv_mutex_destroy(&w.mu);
+    *response = c.response;
     return rc;
 }
 

@@ -106,6 +106,17 @@ int rj_rpc_client_invoke_sync(rj_rpc_client_t *cli, const char *addr, rj_command
                               int64_t timeout_ms, rj_command_t **response);
 
 /*
+ * Blocking call without a copy of the response: sends `request` as
+ * rj_rpc_client_invoke_async() would, calls `cb` exactly once on the loop
+ * thread with the outcome (the response is valid only during the call; cb
+ * must not block), and returns once cb has returned: 0, or an error for
+ * which cb was never called (RJ_EINVAL, RJ_ENOMEM, RJ_ESTATE as for
+ * rj_rpc_client_invoke_sync(), encoding errors). Any thread but the loop threads.
+ */
+int rj_rpc_client_invoke_sync_cb(rj_rpc_client_t *cli, const char *addr, rj_command_t *request,
+                                 int64_t timeout_ms, rj_response_cb cb, void *arg);
+
+/*
  * Sends `request` one-way (ONEWAY flag set, opaque assigned, nothing comes
  * back). Returns 0 once queued (delivery is not confirmed), or RJ_EINVAL /
  * RJ_ENOMEM / RJ_ESTATE / encoding errors. Any thread.

@@ -519,6 +519,58 @@ test_segments_of_a_timed_out_call_are_released(void **state)
     rj_deferred_reply(held_at(f, 0), &late);
 }
 
+typedef struct {
+    int calls;
+    int status;
+    int32_t opaque;
+    char body[32];
+} sync_seen_t;
+
+static void
+record_sync(int status, const rj_command_t *resp, void *arg)
+{
+    sync_seen_t *s = arg;
+    s->calls++;
+    s->status = status;
+    if (status == 0) {
+        s->opaque = resp->opaque;
+        snprintf(s->body, sizeof(s->body), "%.*s", (int)resp->body.len,
+                 (const char *)resp->body.data);
+    }
+}
+
+static void
+test_sync_call_with_a_handler_sees_the_response_in_place(void **state)
+{
+    fixture_t *f = *state;
+    sync_seen_t seen = {0};
+    rj_command_t req;
+    rj_command_init_request(&req, CODE_ECHO);
+    req.body = rj_bytes("in place", 8);
+    assert_int_equal(rj_rpc_client_invoke_sync_cb(f->cli, f->addr, &req, 3000, record_sync, &seen),
+                     0);
+    /* The handler ran exactly once, before the call returned. */
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.status, 0);
+    assert_int_equal(seen.opaque, req.opaque);
+    assert_string_equal(seen.body, "in place");
+    /* A timeout reaches the handler as a status. */
+    rj_command_init_request(&req, CODE_HOLD);
+    assert_int_equal(rj_rpc_client_invoke_sync_cb(f->cli, f->addr, &req, 100, record_sync, &seen),
+                     0);
+    assert_int_equal(seen.calls, 2);
+    assert_int_equal(seen.status, RJ_ETIMEDOUT);
+    rj_command_t late;
+    rj_command_init_request(&late, RJ_RESP_SUCCESS);
+    rj_deferred_reply(held_at(f, 0), &late);
+    /* Refused calls never run the handler. */
+    assert_int_equal(rj_rpc_client_invoke_sync_cb(f->cli, "bad", &req, 100, record_sync, &seen),
+                     RJ_EINVAL);
+    assert_int_equal(rj_rpc_client_invoke_sync_cb(f->cli, f->addr, &req, 100, NULL, &seen),
+                     RJ_EINVAL);
+    assert_int_equal(seen.calls, 2);
+}
+
 int
 main(void)
 {
@@ -533,6 +585,8 @@ main(void)
             test_segment_bodies_are_sent_after_the_header_and_released_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segments_of_a_timed_out_call_are_released, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sync_call_with_a_handler_sees_the_response_in_place,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_failures_and_bad_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_addr_reconnects_and_reports_close, setup,
