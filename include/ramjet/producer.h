@@ -196,6 +196,18 @@ RJ_API int rj_producer_set_transaction_listener(rj_producer_t *p, rj_local_trans
 RJ_API int rj_producer_send(rj_producer_t *p, const rj_message_t *msg, rj_send_result_t **result);
 
 /*
+ * Sync send like rj_producer_send(), filling a result the caller owns and
+ * reuses (from rj_send_result_create(), or one a sync send returned), so a
+ * send allocates nothing for its result. The result's previous contents are
+ * replaced: on RJ_OK the stored message (rj_send_result_status() tells
+ * RJ_SEND_OK from the flush/slave timeouts); on failure only
+ * rj_send_result_response_code() and rj_send_result_error() are set. The
+ * result must not be shared by concurrent sends.
+ */
+RJ_API int rj_producer_send_into(rj_producer_t *p, const rj_message_t *msg,
+                                 rj_send_result_t *result);
+
+/*
  * Async send: returns at once; `cb` gets the outcome later (see above). If
  * this function returns an error, `cb` is never called.
  */
@@ -256,7 +268,13 @@ RJ_API void rj_message_queues_free(rj_message_queue_t *queues);
 
 /* ------------------------------------------------------------- send result */
 
-/* Frees a result returned by a sync send. NULL is a no-op. */
+/*
+ * An empty result for rj_producer_send_into(), reusable across sends (free it
+ * with rj_send_result_destroy). Returns RJ_OK, RJ_EINVAL or RJ_ENOMEM.
+ */
+RJ_API int rj_send_result_create(rj_send_result_t **out);
+
+/* Frees a result returned by a sync send or rj_send_result_create(). NULL is a no-op. */
 RJ_API void rj_send_result_destroy(rj_send_result_t *r);
 
 RJ_API rj_send_status_t rj_send_result_status(const rj_send_result_t *r);

@@ -588,15 +588,53 @@ fill_result(rj_send_result_t *res, const rj_prepared_msg_t *pm, const char *brok
 
 /* --------------------------------------------------------------- sync sends */
 
+/*
+ * A sync attempt's answer, taken on the I/O thread straight from the
+ * response (no copy of it): the result is filled there, and what an error
+ * report needs is kept for the sending thread (last error is per thread).
+ */
+typedef struct {
+    const rj_prepared_msg_t *pm;
+    const char *broker_name;
+    rj_send_result_t *res;
+    bool answered; /* a response arrived (else status is the transport failure) */
+    int status;    /* transport status, or the response's parse outcome */
+    int32_t code;
+    char remark[256];
+} sync_answer_t;
+
+static void
+sync_answer(int status, const rj_command_t *resp, void *arg)
+{
+    sync_answer_t *a = arg;
+    rj_send_response_t sr;
+
+    a->status = status;
+    if (status != RJ_OK) {
+        return;
+    }
+    a->answered = true;
+    a->code = resp->code;
+    a->status = rj_api_parse_send_response(resp, &sr);
+    if (a->status == RJ_OK) {
+        fill_result(a->res, a->pm, a->broker_name, &sr);
+    } else if (resp->has_remark) {
+        size_t n =
+            resp->remark.len < sizeof(a->remark) - 1 ? resp->remark.len : sizeof(a->remark) - 1;
+        memcpy(a->remark, resp->remark.data, n);
+        a->remark[n] = '\0';
+    }
+}
+
 /* One attempt on one queue. Returns RJ_OK (res filled), RJ_EREMOTE (*code set) or transport. */
 static int
 send_once_sync(rj_producer_t *p, const rj_prepared_msg_t *pm, const char *addr,
                const char *broker_name, int32_t queue_id, int64_t timeout_ms, rj_send_result_t *res,
                int32_t *code)
 {
-    rj_command_t req, *resp = NULL;
+    rj_command_t req;
     rj_send_header_t h;
-    rj_send_response_t sr;
+    sync_answer_t a = {.pm = pm, .broker_name = broker_name, .res = res, .code = 0};
     int rc;
 
     *code = 0;
@@ -605,21 +643,24 @@ send_once_sync(rj_producer_t *p, const rj_prepared_msg_t *pm, const char *addr,
     if (rc != RJ_OK) {
         return rc;
     }
-    rc = rj_rpc_client_invoke_sync(rj_client_instance_rpc(p->inst), addr, &req, timeout_ms, &resp);
-    if (rc != RJ_OK) {
+    rc = rj_rpc_client_invoke_sync_cb(rj_client_instance_rpc(p->inst), addr, &req, timeout_ms,
+                                      sync_answer, &a);
+    if (rc == RJ_OK) {
+        rc = a.status;
+    }
+    if (!a.answered) {
         return rj_client_fail(rc, "send to %s (%s) failed: %s", broker_name, addr, rj_strerror(rc));
     }
-    rc = rj_api_parse_send_response(resp, &sr);
-    *code = resp->code;
+    *code = a.code;
     if (rc == RJ_OK) {
-        fill_result(res, pm, broker_name, &sr);
-    } else if (rc == RJ_EREMOTE) {
-        rj_api_remote_error("SEND_MESSAGE", addr, resp);
-    } else {
-        rj_client_fail(rc, "send response of %s has no msgId/queueId/queueOffset", addr);
+        return RJ_OK;
     }
-    rj_command_destroy(resp);
-    return rc;
+    if (rc == RJ_EREMOTE) {
+        const char *name = rj_response_code_name(a.code);
+        return rj_client_fail(RJ_EREMOTE, "%s to %s: %s(%d) %s", "SEND_MESSAGE", addr,
+                              name != NULL ? name : "UNKNOWN", a.code, a.remark);
+    }
+    return rj_client_fail(rc, "send response of %s has no msgId/queueId/queueOffset", addr);
 }
 
 int
@@ -708,38 +749,69 @@ return_result(const rj_send_result_t *res, rj_send_result_t **result)
     return *result != NULL ? RJ_OK : RJ_ENOMEM;
 }
 
-int
-rj_producer_send(rj_producer_t *p, const rj_message_t *msg, rj_send_result_t **result)
+/* A sync send (with retries) of `msg` into `res`, an initialised result. */
+static int
+send_sync_into(rj_producer_t *p, const rj_message_t *msg, rj_send_result_t *res)
 {
     rj_encode_opts_t opts = {0};
     rj_prop_buf_t props;
     rj_encode_info_t info;
     rj_prepared_msg_t pm;
-    rj_send_result_t res;
     uint8_t *compressed = NULL;
     int rc;
 
-    rj_client_clear_error();
-    if (result != NULL) {
-        *result = NULL;
-    }
     rc = rj_producer_check_message(p, msg);
     if (rc != RJ_OK) {
         return rc;
     }
     opts.retry_topic = strncmp(msg->topic, RJ_RETRY_GROUP_TOPIC_PREFIX, 7) == 0;
     rj_prop_buf_init(&props);
-    rj_send_result_init(&res);
     rc = rj_producer_prepare(p, msg, &opts, &props, &info, &pm, &compressed);
     if (rc == RJ_OK) {
-        rc = rj_producer_send_prepared(p, &pm, &res);
-    }
-    if (rc == RJ_OK) {
-        rc = return_result(&res, result);
+        rc = rj_producer_send_prepared(p, &pm, res);
     }
     rj_free(compressed);
     rj_prop_buf_cleanup(&props);
+    return rc;
+}
+
+int
+rj_producer_send(rj_producer_t *p, const rj_message_t *msg, rj_send_result_t **result)
+{
+    rj_send_result_t res;
+    int rc;
+
+    rj_client_clear_error();
+    if (result != NULL) {
+        *result = NULL;
+    }
+    rj_send_result_init(&res);
+    rc = send_sync_into(p, msg, &res);
+    if (rc == RJ_OK) {
+        rc = return_result(&res, result);
+    }
     rj_send_result_cleanup(&res);
+    return rc;
+}
+
+int
+rj_producer_send_into(rj_producer_t *p, const rj_message_t *msg, rj_send_result_t *result)
+{
+    rj_client_clear_error();
+    if (result == NULL) {
+        return rj_client_fail(RJ_EINVAL, "result is NULL");
+    }
+    /* The result's own storage is reused: nothing is allocated for it per call. */
+    rj_send_result_cleanup(result);
+    rj_send_result_init(result);
+    int rc = send_sync_into(p, msg, result);
+    if (rc != RJ_OK) {
+        int32_t code = result->response_code;
+        rj_send_result_cleanup(result);
+        rj_send_result_init(result);
+        result->response_code = code;
+        result->error = rj_send_result_store_cstr(result, rj_last_error());
+    }
     return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "client/send_result.h"
 
 #include "common/alloc.h"
+#include "ramjet/status.h"
 #include "remoting/response_code.h"
 
 #include <string.h>
@@ -111,6 +112,20 @@ free_chain(char *block)
         rj_free(block);
         block = next;
     }
+}
+
+int
+rj_send_result_create(rj_send_result_t **out)
+{
+    if (out == NULL) {
+        return RJ_EINVAL;
+    }
+    *out = rj_malloc(sizeof(**out));
+    if (*out == NULL) {
+        return RJ_ENOMEM;
+    }
+    rj_send_result_init(*out);
+    return RJ_OK;
 }
 
 void

@@ -224,6 +224,43 @@ test_non_retryable_code_fails_at_once(void **state)
 }
 
 static void
+test_send_into_reuses_a_caller_owned_result(void **state)
+{
+    fixture_t *f = *state;
+    rj_send_result_t *r = NULL;
+    rj_message_t *m = make_msg("TopicTest", "into");
+    char prev_id[64] = "";
+
+    assert_int_equal(rj_send_result_create(&r), RJ_OK);
+    assert_string_equal(rj_send_result_msg_id(r), "");
+    assert_int_equal(rj_producer_start(f->p), RJ_OK);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(rj_producer_send_into(f->p, m, r), RJ_OK);
+        assert_int_equal(rj_send_result_status(r), RJ_SEND_OK);
+        assert_int_equal(strlen(rj_send_result_msg_id(r)), 32);
+        assert_string_not_equal(rj_send_result_msg_id(r), prev_id);
+        snprintf(prev_id, sizeof(prev_id), "%s", rj_send_result_msg_id(r));
+        assert_string_equal(rj_send_result_topic(r), "TopicTest");
+        assert_int_equal(rj_send_result_queue_offset(r), i / 4); /* 4 queues in turn */
+        assert_string_equal(rj_send_result_error(r), "");
+    }
+    /* A failure replaces the contents: only the code and the error text remain. */
+    fake_cluster_fail_sends(f->fc, -1, 1, 2 /* SYSTEM_BUSY */);
+    assert_int_equal(rj_producer_send_into(f->p, m, r), RJ_EREMOTE);
+    assert_int_equal(rj_send_result_response_code(r), 2);
+    assert_non_null(strstr(rj_send_result_error(r), "SYSTEM_BUSY(2)"));
+    assert_string_equal(rj_send_result_msg_id(r), "");
+    /* And the next success is complete again. */
+    assert_int_equal(rj_producer_send_into(f->p, m, r), RJ_OK);
+    assert_int_equal(strlen(rj_send_result_msg_id(r)), 32);
+    assert_string_equal(rj_send_result_error(r), "");
+    assert_int_equal(rj_producer_send_into(f->p, m, NULL), RJ_EINVAL);
+    assert_int_equal(rj_send_result_create(NULL), RJ_EINVAL);
+    rj_send_result_destroy(r);
+    rj_message_destroy(m);
+}
+
+static void
 test_silent_broker_times_out(void **state)
 {
     fixture_t *f = *state;
@@ -779,6 +816,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_retryable_code_moves_to_another_broker, setup2,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_non_retryable_code_fails_at_once, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_send_into_reuses_a_caller_owned_result, setup1,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_silent_broker_times_out, setup1, teardown),
         cmocka_unit_test_setup_teardown(test_dead_broker_fails_over_to_the_other, setup2, teardown),
         cmocka_unit_test_setup_teardown(test_async_sends_all_complete, setup2, teardown),
