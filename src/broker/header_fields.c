@@ -63,6 +63,48 @@ rj_header_fields_scan(rj_header_fields_t *hf, const rj_command_t *cmd, rj_header
     }
 }
 
+/*
+ * Plain decimal numbers of up to 18 digits (what clients send: offsets,
+ * queue ids, flags) cannot overflow an int64: parsed here in one loop.
+ * Anything else (a sign '+', longer numbers, junk) goes through
+ * rj_bytes_parse_i64, whose Java rules decide. True when parsed here.
+ */
+static bool
+parse_short_decimal(rj_bytes_t v, int64_t *out)
+{
+    size_t i = v.len > 0 && v.data[0] == '-' ? 1 : 0;
+    if (v.len <= i || v.len - i > 18) {
+        return false;
+    }
+    int64_t n = 0;
+    for (size_t k = i; k < v.len; k++) {
+        unsigned d = (unsigned)v.data[k] - '0';
+        if (d > 9) {
+            return false;
+        }
+        n = n * 10 + (int64_t)d;
+    }
+    *out = i ? -n : n;
+    return true;
+}
+
+static int
+parse_i64(rj_bytes_t v, int64_t *out)
+{
+    return parse_short_decimal(v, out) ? 0 : rj_bytes_parse_i64(v, out);
+}
+
+static int
+parse_i32(rj_bytes_t v, int32_t *out)
+{
+    int64_t n;
+    if (parse_short_decimal(v, &n) && n >= INT32_MIN && n <= INT32_MAX) {
+        *out = (int32_t)n;
+        return 0;
+    }
+    return rj_bytes_parse_i32(v, out);
+}
+
 /* As broker_reply.c: the first failed required field is kept. */
 static void
 note_failure(rj_header_fields_t *hf, size_t id, bool required, int rc)
@@ -109,7 +151,7 @@ rj_header_fields_i64(rj_header_fields_t *hf, size_t id, bool required, int64_t d
         if (f->is_int) {
             return f->num;
         }
-        rc = rj_bytes_parse_i64(f->value, &v);
+        rc = parse_i64(f->value, &v);
         if (rc == 0) {
             return v;
         }
@@ -132,7 +174,7 @@ rj_header_fields_try_i32(const rj_header_fields_t *hf, size_t id, int32_t *out)
         *out = (int32_t)f->num;
         return 0;
     }
-    return rj_bytes_parse_i32(f->value, out);
+    return parse_i32(f->value, out);
 }
 
 int32_t

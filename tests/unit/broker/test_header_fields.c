@@ -107,6 +107,53 @@ test_integer_fields_of_built_commands(void **state)
     assert_null(rj_header_fields_str(&hf, QOFF, false).data);
 }
 
+/* Numbers read like Java's Long.parseLong / Integer.parseInt, fast path or not. */
+static void
+test_numbers_parse_like_java(void **state)
+{
+    (void)state;
+    const char *texts[] = {"0",
+                           "-0",
+                           "7",
+                           "-7",
+                           "+7",
+                           "007",
+                           "123456789012345678",
+                           "-123456789012345678",
+                           "9223372036854775807",
+                           "-9223372036854775808",
+                           "9223372036854775808",
+                           "2147483647",
+                           "2147483648",
+                           "-2147483648",
+                           "-2147483649",
+                           "",
+                           "-",
+                           "1 ",
+                           " 1",
+                           "1x",
+                           "0x10",
+                           "99999999999999999999"};
+    for (size_t i = 0; i < RJ_ARRAY_SIZE(texts); i++) {
+        rj_command_t cmd;
+        rj_command_init_request(&cmd, 11);
+        add(&cmd, "queueOffset", texts[i]);
+        add(&cmd, "queueId", texts[i]);
+        rj_header_fields_t hf;
+        rj_header_fields_scan(&hf, &cmd, &spec);
+        int64_t want64 = 0, got64 = -12345;
+        int rc64 = rj_bytes_parse_i64(rj_bytes_from_cstr(texts[i]), &want64);
+        got64 = rj_header_fields_i64(&hf, QOFF, false, -12345);
+        assert_int_equal(got64, rc64 == 0 ? want64 : -12345);
+        int32_t want32 = 0, got32 = 0;
+        int rc32 = rj_bytes_parse_i32(rj_bytes_from_cstr(texts[i]), &want32);
+        assert_int_equal(rj_header_fields_try_i32(&hf, QID, &got32), rc32);
+        if (rc32 == 0) {
+            assert_int_equal(got32, want32);
+        }
+    }
+}
+
 static void
 test_empty_and_unknown_keys_are_ignored(void **state)
 {
@@ -131,6 +178,7 @@ main(void)
         cmocka_unit_test(test_last_duplicate_wins_like_ext_find),
         cmocka_unit_test(test_first_failed_required_field_is_named),
         cmocka_unit_test(test_integer_fields_of_built_commands),
+        cmocka_unit_test(test_numbers_parse_like_java),
         cmocka_unit_test(test_empty_and_unknown_keys_are_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
