@@ -280,9 +280,16 @@ copy_out(const char *addr, char *buf, size_t size)
     if (addr == NULL) {
         return RJ_ENOTFOUND;
     }
-    if ((size_t)snprintf(buf, size, "%s", addr) >= size) {
+    /* Every pull asks for its broker's address: a plain copy, not snprintf. */
+    size_t n = strlen(addr);
+    if (n >= size) {
+        if (size > 0) {
+            memcpy(buf, addr, size - 1);
+            buf[size - 1] = '\0';
+        }
         return RJ_ETOOLARGE;
     }
+    memcpy(buf, addr, n + 1);
     return RJ_OK;
 }
 

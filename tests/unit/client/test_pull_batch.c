@@ -35,6 +35,13 @@ test_java_pull_of_32_messages_decodes(void **state)
     assert_string_equal(rj_message_property(m, "CLUSTER"), "DefaultCluster");
     assert_string_equal(rj_message_property(m, "MIN_OFFSET"), "0");
     assert_string_equal(rj_message_property(m, "MAX_OFFSET"), "250");
+    rj_pull_batch_t *big;
+    assert_int_equal(rj_pull_batch_decode(f.body.data, f.body.len, "broker-a", 9,
+                                          INT64_C(9223372036854775807), &big),
+                     RJ_OK);
+    assert_string_equal(rj_message_property(big->kept[31], "MIN_OFFSET"), "9");
+    assert_string_equal(rj_message_property(big->kept[31], "MAX_OFFSET"), "9223372036854775807");
+    rj_pull_batch_release(big);
     assert_int_equal(rj_message_queue_id(m), 1);
     assert_int_equal(rj_message_queue_offset(m), 0);
     assert_int_equal(rj_message_commitlog_offset(m), 1384);
