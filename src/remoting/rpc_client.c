@@ -38,6 +38,7 @@ struct rj_rpc_client {
     char *name;
     int loop_count;
     int connect_timeout_ms;
+    int request_serialize_type; /* < 0: as built */
     client_loop_t *loops;
     atomic_int state; /* client_state_t */
     uv_mutex_t stop_mu;
@@ -48,6 +49,7 @@ rj_rpc_client_options_init(rj_rpc_client_options_t *o)
 {
     memset(o, 0, sizeof(*o));
     o->name = "rpc";
+    o->request_serialize_type = -1;
 }
 
 static void closed_hook(rj_connection_t *conn);
@@ -55,7 +57,8 @@ static void closed_hook(rj_connection_t *conn);
 int
 rj_rpc_client_create(const rj_rpc_client_options_t *o, rj_rpc_client_t **out)
 {
-    if (o == NULL || o->io_threads < 0 || o->io_threads > 64 || o->connect_timeout_ms < 0) {
+    if (o == NULL || o->io_threads < 0 || o->io_threads > 64 || o->connect_timeout_ms < 0 ||
+        o->request_serialize_type > RJ_SERIALIZE_ROCKETMQ) {
         return RJ_EINVAL;
     }
     rj_rpc_client_t *c = rj_calloc(1, sizeof(*c));
@@ -72,6 +75,7 @@ rj_rpc_client_create(const rj_rpc_client_options_t *o, rj_rpc_client_t **out)
     }
     c->loop_count = o->io_threads > 0 ? o->io_threads : 1;
     c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000;
+    c->request_serialize_type = o->request_serialize_type;
     c->ep.name = c->name;
     c->ep.max_frame_bytes = o->max_frame_bytes > 0 ? o->max_frame_bytes : RJ_FRAME_MAX_DEFAULT;
     c->ep.high_watermark = 64u << 20; /* a client's output is its own requests: no pausing */
@@ -301,6 +305,9 @@ client_invoke(rj_rpc_client_t *cli, const char *addr, rj_command_t *request, boo
         !split_addr(addr, host, sizeof(host), &port)) {
         rj_segments_release(segs, nsegs);
         return RJ_EINVAL;
+    }
+    if (cli->request_serialize_type >= 0) {
+        request->serialize_type = (uint8_t)cli->request_serialize_type;
     }
     rj_invoke_msg_t *m = rj_invoke_msg_create(&cli->ep, request, oneway, timeout_ms, cb, arg, segs,
                                               nsegs, addr, &rc);

@@ -45,6 +45,10 @@ typedef struct {
     /* Called on the loop thread once a connection is established. May be NULL. */
     rj_connection_cb on_connect;
     void *cb_arg;
+    /* Header type every request goes out in (rj_serialize_type_t), written into the
+       request like its opaque; -1 (the default): as each request was built. Peers
+       answer in the request's type (Java clients: ROCKETMQ_SERIALIZE_TYPE). */
+    int request_serialize_type;
 } rj_rpc_client_options_t;
 
 /* Fills `opts` with the defaults above. */
@@ -71,10 +75,10 @@ int rj_rpc_client_start(rj_rpc_client_t *cli);
  * first, a connect error (-ECONNREFUSED, RJ_ETIMEDOUT, RJ_ENOTFOUND for an
  * unresolvable host) or RJ_ESHUTDOWN. The opaque is assigned here (written into
  * request->opaque, from a counter of this client); RESPONSE/ONEWAY flag bits are
- * cleared. The request is encoded before returning. Returns 0 (cb will be
- * called, never from inside this call) or RJ_EINVAL (bad address) / RJ_ENOMEM /
- * RJ_ESTATE (not started or stopping) / encoding errors (cb never called).
- * Any thread, including the loop thread (e.g. from a callback).
+ * cleared; with the request_serialize_type option, request->serialize_type is set. The request is
+ * encoded before returning. Returns 0 (cb will be called, never from inside this call) or RJ_EINVAL
+ * (bad address) / RJ_ENOMEM / RJ_ESTATE (not started or stopping) / encoding errors (cb never
+ * called). Any thread, including the loop thread (e.g. from a callback).
  */
 int rj_rpc_client_invoke_async(rj_rpc_client_t *cli, const char *addr, rj_command_t *request,
                                int64_t timeout_ms, rj_response_cb cb, void *arg);

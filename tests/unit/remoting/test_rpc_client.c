@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-enum { CODE_ECHO = 4000, CODE_HOLD = 4001, CODE_COUNT = 4002 };
+enum { CODE_ECHO = 4000, CODE_HOLD = 4001, CODE_COUNT = 4002, CODE_TYPE = 4003 };
 
 typedef struct {
     rj_server_t *srv;
@@ -62,6 +62,20 @@ echo_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
         rj_command_add_ext(&resp, cmd->ext[i].key, cmd->ext[i].value);
     }
     resp.body = cmd->body;
+    return rj_request_reply(req, &resp);
+}
+
+/* Answers with the request's header type as text ("0" JSON, "1" ROCKETMQ). */
+static int
+type_handler(rj_request_t *req, const rj_command_t *cmd, void *arg)
+{
+    rj_command_t resp;
+    char t[4];
+    (void)arg;
+    int n = snprintf(t, sizeof(t), "%u", (unsigned)cmd->serialize_type);
+    rj_command_init_response(&resp, cmd, RJ_RESP_SUCCESS);
+    rj_command_add_ext_cstr(&resp, "seen", t);
+    resp.body = rj_bytes(t, (size_t)n);
     return rj_request_reply(req, &resp);
 }
 
@@ -116,6 +130,7 @@ start_server(fixture_t *f)
     rj_server_register(f->srv, CODE_ECHO, RJ_DISPATCH_INLINE, echo_handler, f);
     rj_server_register(f->srv, CODE_HOLD, RJ_DISPATCH_INLINE, hold_handler, f);
     rj_server_register(f->srv, CODE_COUNT, RJ_DISPATCH_INLINE, count_handler, f);
+    rj_server_register(f->srv, CODE_TYPE, RJ_DISPATCH_INLINE, type_handler, f);
     assert_int_equal(rj_server_start(f->srv), 0);
     snprintf(f->addr, sizeof(f->addr), "127.0.0.1:%d", rj_server_port(f->srv));
 }
@@ -571,6 +586,41 @@ test_sync_call_with_a_handler_sees_the_response_in_place(void **state)
     assert_int_equal(seen.calls, 2);
 }
 
+static void
+test_request_serialize_type_option_sets_every_request_header(void **state)
+{
+    fixture_t *f = *state;
+    rj_rpc_client_options_t o;
+    rj_rpc_client_t *cli;
+    rj_command_t req, *resp = NULL;
+    rj_bytes_t seen;
+
+    rj_rpc_client_options_init(&o);
+    assert_int_equal(o.request_serialize_type, -1);
+    o.request_serialize_type = 7;
+    assert_int_equal(rj_rpc_client_create(&o, &cli), RJ_EINVAL);
+    o.request_serialize_type = RJ_SERIALIZE_ROCKETMQ;
+    assert_int_equal(rj_rpc_client_create(&o, &cli), 0);
+    assert_int_equal(rj_rpc_client_start(cli), 0);
+    rj_command_init_request(&req, CODE_TYPE);
+    assert_int_equal(req.serialize_type, RJ_SERIALIZE_JSON);
+    assert_int_equal(rj_rpc_client_invoke_sync(cli, f->addr, &req, 3000, &resp), 0);
+    /* Sent as ROCKETMQ, answered in the same type, decoded. */
+    assert_int_equal(req.serialize_type, RJ_SERIALIZE_ROCKETMQ);
+    assert_int_equal(resp->serialize_type, RJ_SERIALIZE_ROCKETMQ);
+    assert_true(rj_command_ext_get(resp, "seen", &seen));
+    assert_true(rj_bytes_eq_cstr(seen, "1"));
+    rj_command_destroy(resp);
+    rj_rpc_client_destroy(cli);
+    /* The fixture's client (default option) keeps each request's own type. */
+    rj_command_init_request(&req, CODE_TYPE);
+    assert_int_equal(rj_rpc_client_invoke_sync(f->cli, f->addr, &req, 3000, &resp), 0);
+    assert_int_equal(resp->serialize_type, RJ_SERIALIZE_JSON);
+    assert_true(rj_command_ext_get(resp, "seen", &seen));
+    assert_true(rj_bytes_eq_cstr(seen, "0"));
+    rj_command_destroy(resp);
+}
+
 int
 main(void)
 {
@@ -587,6 +637,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sync_call_with_a_handler_sees_the_response_in_place,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_request_serialize_type_option_sets_every_request_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_failures_and_bad_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_addr_reconnects_and_reports_close, setup,
