@@ -9,6 +9,12 @@
  *   ramjet/log.h       library log callback, last error text
  *   ramjet/status.h    status codes
  *   ramjet/version.h   version macros
+ *
+ * Environment: ROCKETMQ_SERIALIZE_TYPE, as for Java clients, chooses the
+ * header format of every request the library sends ("JSON", the default, or
+ * "ROCKETMQ", RocketMQ's binary header: cheaper to encode and decode on both
+ * sides; brokers answer in the request's format). It is read once, when the
+ * first producer, consumer or admin client starts.
  */
 #ifndef RAMJET_RAMJET_H
 #define RAMJET_RAMJET_H

@@ -3,6 +3,7 @@
  * name-server list, and the few admin calls tests, tools and benchmarks need.
  * Every call is synchronous and takes the admin timeout per remote call.
  */
+#include "client/client_instance.h"
 #include "client/last_error.h"
 #include "client/mq_client_api.h"
 #include "client/topic_route.h"
@@ -77,6 +78,7 @@ rj_admin_create(const char *namesrv_addrs, rj_admin_t **out)
     }
     rj_rpc_client_options_init(&opts);
     opts.name = "rjadmin";
+    opts.request_serialize_type = rj_client_request_serialize_type();
     rc = rj_rpc_client_create(&opts, &a->rpc);
     if (rc == RJ_OK) {
         rc = rj_rpc_client_start(a->rpc);

@@ -789,6 +789,7 @@ instance_create(const rj_client_config_t *cfg, rj_client_instance_t **out)
     atomic_init(&inst->namesrv_index, (size_t)rand() % inst->namesrv_count);
     rj_rpc_client_options_init(&opts);
     opts.name = "rjclient";
+    opts.request_serialize_type = rj_client_request_serialize_type();
     rc = rj_rpc_client_create(&opts, &inst->rpc);
     if (rc != RJ_OK) {
         goto fail;
@@ -957,6 +958,31 @@ const char *
 rj_client_instance_client_id(const rj_client_instance_t *inst)
 {
     return inst->client_id;
+}
+
+static int serialize_type = RJ_SERIALIZE_JSON;
+
+static void
+read_serialize_type(void)
+{
+    const char *v = getenv("ROCKETMQ_SERIALIZE_TYPE");
+    if (v == NULL || strcmp(v, "JSON") == 0) {
+        return;
+    }
+    if (strcmp(v, "ROCKETMQ") == 0) {
+        serialize_type = RJ_SERIALIZE_ROCKETMQ;
+        return;
+    }
+    rj_log(RJ_LOG_WARN, 0, "ROCKETMQ_SERIALIZE_TYPE=%s is neither JSON nor ROCKETMQ: using JSON",
+           v);
+}
+
+int
+rj_client_request_serialize_type(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, read_serialize_type);
+    return serialize_type;
 }
 
 rj_rpc_client_t *

@@ -112,6 +112,14 @@ void rj_client_instance_unregister_brokers(rj_client_instance_t *inst, rj_member
 
 const char *rj_client_instance_client_id(const rj_client_instance_t *inst);
 rj_rpc_client_t *rj_client_instance_rpc(rj_client_instance_t *inst);
+
+/*
+ * Header type of the client's requests, as Java's RemotingCommand chooses it:
+ * the environment variable ROCKETMQ_SERIALIZE_TYPE ("JSON", the default, or
+ * "ROCKETMQ" for the binary header; anything else is logged and ignored).
+ * Read once per process. Brokers answer in the request's type.
+ */
+int rj_client_request_serialize_type(void);
 rj_scheduler_t *rj_client_instance_scheduler(rj_client_instance_t *inst);
 rj_executor_t *rj_client_instance_service(rj_client_instance_t *inst);
 const rj_client_config_t *rj_client_instance_config(const rj_client_instance_t *inst);
