@@ -60,6 +60,7 @@ rj_mfq_init(rj_mapped_file_queue_t *q, const char *dir, size_t file_size, unsign
     atomic_init(&q->flushed_where, 0);
     atomic_init(&q->flushed_timestamp, 0);
     pthread_mutex_init(&q->lock, NULL);
+    pthread_mutex_init(&q->flush_lock, NULL);
     return 0;
 }
 
@@ -95,6 +96,7 @@ rj_mfq_cleanup(rj_mapped_file_queue_t *q)
     }
     rj_free(r);
     pthread_mutex_destroy(&q->lock);
+    pthread_mutex_destroy(&q->flush_lock);
     rj_free(q->dir);
     memset(q, 0, sizeof(*q));
 }
@@ -491,6 +493,8 @@ tail_dirty(const rj_mapped_file_t *mf, size_t pos)
 void
 rj_mfq_truncate(rj_mapped_file_queue_t *q, int64_t offset, bool force_zero)
 {
+    /* No flush may store a flushed_where from before the cut. */
+    pthread_mutex_lock(&q->flush_lock);
     for (;;) {
         int64_t last = rj_mfq_last_idx(q);
         if (rj_mfq_first_idx(q) > last) {
@@ -522,15 +526,18 @@ rj_mfq_truncate(rj_mapped_file_queue_t *q, int64_t offset, bool force_zero)
         rj_mapped_file_release(mf);
     }
     atomic_store_explicit(&q->flushed_where, offset, memory_order_release);
+    pthread_mutex_unlock(&q->flush_lock);
 }
 
 void
 rj_mfq_destroy_all(rj_mapped_file_queue_t *q)
 {
+    pthread_mutex_lock(&q->flush_lock);
     while (!rj_mfq_is_empty(q)) {
         rj_mfq_remove_last(q);
     }
     atomic_store_explicit(&q->flushed_where, 0, memory_order_release);
+    pthread_mutex_unlock(&q->flush_lock);
 }
 
 int
@@ -542,7 +549,8 @@ rj_mfq_flush(rj_mapped_file_queue_t *q, int least_pages)
 int
 rj_mfq_flush_upto(rj_mapped_file_queue_t *q, int least_pages, int64_t limit)
 {
-    pthread_mutex_lock(&q->lock);
+    /* Files are retained while flushed: the cleanup may remove them meanwhile. */
+    pthread_mutex_lock(&q->flush_lock);
     int rc = 0;
     for (int guard = 0; guard < 64; guard++) {
         int64_t where = rj_mfq_flushed_where(q);
@@ -587,6 +595,6 @@ rj_mfq_flush_upto(rj_mapped_file_queue_t *q, int least_pages, int64_t limit)
             break;
         }
     }
-    pthread_mutex_unlock(&q->lock);
+    pthread_mutex_unlock(&q->flush_lock);
     return rc;
 }

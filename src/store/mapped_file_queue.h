@@ -6,8 +6,10 @@
  * Lookups are lock-free: a ring of struct pointers indexed by file number,
  * replaced (never modified in place) when it must grow; the identity check of
  * rj_mapped_file_try_retain() rejects a struct that was destroyed or reused.
- * Adding, removing and flushing take the queue's mutex (writers only: the
- * appender or dispatcher adds at the end, the cleanup removes at the front).
+ * Adding and removing take the queue's mutex (writers only: the appender or
+ * dispatcher adds at the end, the cleanup removes at the front). Flushes are
+ * serialised by a mutex of their own, so an msync that waits for the disk
+ * never holds up the writer adding the next file.
  */
 #ifndef RJ_STORE_MAPPED_FILE_QUEUE_H
 #define RJ_STORE_MAPPED_FILE_QUEUE_H
@@ -29,8 +31,9 @@ typedef struct {
     _Atomic int64_t first_idx; /* number of the first file; first > last when empty */
     _Atomic int64_t last_idx;
     pthread_mutex_t lock;
-    rj_mapped_file_t *all; /* every struct ever used, freed at cleanup */
-    rj_mf_ring_t *retired; /* replaced rings, freed at cleanup */
+    pthread_mutex_t flush_lock; /* one flusher at a time (taken before `lock`, never after) */
+    rj_mapped_file_t *all;      /* every struct ever used, freed at cleanup */
+    rj_mf_ring_t *retired;      /* replaced rings, freed at cleanup */
     _Atomic int64_t flushed_where;
     _Atomic int64_t flushed_timestamp; /* store time of the last record known flushed */
 } rj_mapped_file_queue_t;

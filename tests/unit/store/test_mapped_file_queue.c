@@ -239,6 +239,45 @@ test_lookups_race_safely_with_adds_and_deletes(void **state)
     assert_int_equal(rj_mfq_count(&f->q), 5);
 }
 
+typedef struct {
+    rj_mapped_file_queue_t *q;
+    _Atomic bool done;
+} adder_t;
+
+static void *
+adder_main(void *arg)
+{
+    adder_t *a = arg;
+    int err;
+    rj_mapped_file_t *mf = rj_mfq_last_or_create(a->q, 0, &err);
+    if (mf != NULL) {
+        rj_mapped_file_set_wrote(mf, FSIZE);
+        rj_mapped_file_release(mf);
+    }
+    atomic_store(&a->done, true);
+    return NULL;
+}
+
+/* An msync waiting for the disk (flush lock held) must not hold up the next file. */
+static void
+test_adding_a_file_does_not_wait_for_a_running_flush(void **state)
+{
+    fixture_t *f = *state;
+    fill(f, 1);
+    adder_t a = {&f->q, false};
+    pthread_mutex_lock(&f->q.flush_lock);
+    pthread_t t;
+    pthread_create(&t, NULL, adder_main, &a);
+    for (int i = 0; i < 5000 && !atomic_load(&a.done); i++) {
+        usleep(1000);
+    }
+    bool added = atomic_load(&a.done);
+    pthread_mutex_unlock(&f->q.flush_lock);
+    pthread_join(t, NULL);
+    assert_true(added);
+    assert_int_equal(rj_mfq_count(&f->q), 2);
+}
+
 int
 main(void)
 {
@@ -254,6 +293,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_files_with_wrong_size_or_gaps_are_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lookups_race_safely_with_adds_and_deletes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_adding_a_file_does_not_wait_for_a_running_flush, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
