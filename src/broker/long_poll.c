@@ -1,8 +1,9 @@
 /*
- * The long-poll thread. State owned by the loop thread: a map from queue key
- * ("topic@qid") to the list of requests parked on it, and a min-heap of all
- * parked requests by deadline driving one timer. Cross-thread inputs:
- *   - parks arrive on a mutex-guarded list (I/O threads);
+ * Long polling. Under `table_lock`: a map from queue key to the list of
+ * requests parked on it, and a min-heap of all parked requests by deadline
+ * driving the loop's timer. Inputs:
+ *   - parks insert directly (I/O threads) and wake the loop only to re-arm
+ *     its timer for an earlier deadline;
  *   - notifications arrive in a fixed ring of copies (dispatch thread), so the
  *     dispatcher never allocates; when the ring is full the notification is
  *     replaced by an overflow flag that makes the loop re-check every parked
@@ -59,9 +60,11 @@ struct rj_long_poll {
     atomic_uint props_watch[WATCH_SLOTS]; /* parked pulls filtering on properties */
     atomic_size_t parked;
 
-    pthread_mutex_t in_lock;
-    rj_parked_pull_t *in_head, *in_tail;
-    bool stopping;
+    /* The parked table and deadline heap: parks insert from their I/O threads. */
+    pthread_mutex_t table_lock;
+    bool accepting;   /* started and not stopping (table_lock) */
+    bool stopping;    /* (table_lock) */
+    int64_t armed_ms; /* deadline the loop's timer is armed for, INT64_MAX: none (table_lock) */
 
     pthread_mutex_t ring_lock;
     note_t ring[RING_SIZE];
@@ -70,10 +73,11 @@ struct rj_long_poll {
     bool notes_open;  /* the loop runs and takes notes (under ring_lock) */
     bool wake_posted; /* woken for notes and not yet emptied the ring (under ring_lock) */
 
-    /* Loop thread only. */
+    /* table_lock. */
     rj_hashmap_t *table;
     rj_parked_pull_t **heap;
     size_t heap_len, heap_cap;
+    /* Loop thread only. */
     bool closing;
 };
 
@@ -95,7 +99,7 @@ make_key(rj_bytes_t topic, int32_t qid, char *out)
     return n + sizeof(qid);
 }
 
-/* ---- deadline heap (loop thread) --------------------------------------- */
+/* ---- deadline heap (table_lock) ------------------------------------------ */
 
 static bool
 heap_less(const rj_parked_pull_t *a, const rj_parked_pull_t *b)
@@ -178,21 +182,26 @@ heap_remove(rj_long_poll_t *lp, rj_parked_pull_t *p)
     heap_up(lp, last->heap_index);
 }
 
-/* ---- parked table (loop thread) ----------------------------------------- */
+/* ---- parked table (table_lock) ------------------------------------------ */
 
 static void on_deadline(uv_timer_t *t);
 
+/* Loop thread: arms the timer for the earliest deadline and records it for parks. */
 static void
 arm_deadline(rj_long_poll_t *lp)
 {
     if (lp->closing) {
         return;
     }
-    if (lp->heap_len == 0) {
+    pthread_mutex_lock(&lp->table_lock);
+    int64_t next = lp->heap_len > 0 ? lp->heap[0]->deadline_mono_ms : INT64_MAX;
+    lp->armed_ms = next;
+    pthread_mutex_unlock(&lp->table_lock);
+    if (next == INT64_MAX) {
         uv_timer_stop(&lp->deadline_timer);
         return;
     }
-    int64_t wait = lp->heap[0]->deadline_mono_ms - rj_clock_mono_ms();
+    int64_t wait = next - rj_clock_mono_ms();
     uv_timer_start(&lp->deadline_timer, on_deadline, (uint64_t)(wait < 0 ? 0 : wait), 0);
 }
 
@@ -205,9 +214,15 @@ unwatch(rj_long_poll_t *lp, rj_parked_pull_t *p)
     }
 }
 
-/* Unlinks `p` from every structure; it no longer counts as parked. */
+static bool
+is_parked(const rj_long_poll_t *lp, const rj_parked_pull_t *p)
+{
+    return p->heap_index < lp->heap_len && lp->heap[p->heap_index] == p;
+}
+
+/* Unlinks `p` from every structure; it no longer counts as parked. table_lock held. */
 static void
-unpark(rj_long_poll_t *lp, rj_parked_pull_t *p)
+unpark_locked(rj_long_poll_t *lp, rj_parked_pull_t *p)
 {
     char key[KEY_MAX];
     size_t klen = make_key(p->topic, p->queue_id, key);
@@ -228,18 +243,12 @@ unpark(rj_long_poll_t *lp, rj_parked_pull_t *p)
     }
     p->next = NULL;
     heap_remove(lp, p);
+    p->heap_index = SIZE_MAX;
     unwatch(lp, p);
     atomic_fetch_sub(&lp->parked, 1);
 }
 
-static void
-run(rj_long_poll_t *lp, rj_parked_pull_t *p)
-{
-    unpark(lp, p);
-    p->run(p);
-}
-
-/* Runs every request of `list` (linked through `next`, already unparked by the caller). */
+/* Runs every request of `list` (linked through `next`, already unparked), outside the lock. */
 static void
 run_list(rj_parked_pull_t *list)
 {
@@ -248,30 +257,6 @@ run_list(rj_parked_pull_t *list)
         list->next = NULL;
         list->run(list);
         list = next;
-    }
-}
-
-static void
-take_in(rj_long_poll_t *lp, rj_parked_pull_t *p)
-{
-    char key[KEY_MAX];
-    size_t klen = make_key(p->topic, p->queue_id, key);
-    rj_parked_pull_t *head = rj_hashmap_get(lp->table, key, klen);
-    p->next = head;
-    if (heap_push(lp, p) != 0 || rj_hashmap_put(lp->table, key, klen, p, NULL) != 0) {
-        /* Out of memory: answer now rather than lose the request. */
-        if (p->heap_index < lp->heap_len && lp->heap[p->heap_index] == p) {
-            heap_remove(lp, p);
-        }
-        p->next = NULL;
-        unwatch(lp, p);
-        p->run(p);
-        return;
-    }
-    atomic_fetch_add(&lp->parked, 1);
-    /* Something may have arrived between the pull's read and now. */
-    if (lp->opts.max_offset(lp->opts.arg, p->topic, p->queue_id) > p->offset) {
-        run(lp, p);
     }
 }
 
@@ -284,10 +269,12 @@ recheck_all(rj_long_poll_t *lp, bool everything)
     const char *key;
     size_t klen;
     void *value;
-    /* Collect first: running may modify the table. */
+    pthread_mutex_lock(&lp->table_lock);
+    /* Collect first: unparking modifies the table. */
     size_t n = lp->heap_len;
     rj_parked_pull_t **all = n ? rj_malloc(n * sizeof(*all)) : NULL;
     if (n && all == NULL) {
+        pthread_mutex_unlock(&lp->table_lock);
         return;
     }
     size_t k = 0;
@@ -304,10 +291,11 @@ recheck_all(rj_long_poll_t *lp, bool everything)
         }
     }
     for (size_t i = 0; i < k; i++) {
-        unpark(lp, all[i]);
+        unpark_locked(lp, all[i]);
         all[i]->next = due;
         due = all[i];
     }
+    pthread_mutex_unlock(&lp->table_lock);
     rj_free(all);
     run_list(due);
 }
@@ -318,12 +306,14 @@ on_deadline(uv_timer_t *t)
     rj_long_poll_t *lp = t->data;
     int64_t now = rj_clock_mono_ms();
     rj_parked_pull_t *due = NULL;
+    pthread_mutex_lock(&lp->table_lock);
     while (lp->heap_len > 0 && lp->heap[0]->deadline_mono_ms <= now) {
         rj_parked_pull_t *p = lp->heap[0];
-        unpark(lp, p);
+        unpark_locked(lp, p);
         p->next = due;
         due = p;
     }
+    pthread_mutex_unlock(&lp->table_lock);
     run_list(due);
     arm_deadline(lp);
 }
@@ -344,17 +334,19 @@ process_note(rj_long_poll_t *lp, const note_t *note)
     rj_bytes_t topic = rj_bytes(note->topic, note->topic_len);
     size_t klen = make_key(topic, note->queue_id, key);
     rj_parked_pull_t *due = NULL, *next;
+    pthread_mutex_lock(&lp->table_lock);
     for (rj_parked_pull_t *p = rj_hashmap_get(lp->table, key, klen); p != NULL; p = next) {
         next = p->next;
         if (note->offset >= p->offset &&
             rj_subscription_data_match_tags_code(p->sub, note->tags_code) &&
             (p->match_properties == NULL || note->props_len < 0 ||
              p->match_properties(p, rj_bytes(note->props, (size_t)note->props_len)))) {
-            unpark(lp, p);
+            unpark_locked(lp, p);
             p->next = due;
             due = p;
         }
     }
+    pthread_mutex_unlock(&lp->table_lock);
     run_list(due);
 }
 
@@ -413,17 +405,9 @@ on_wake(uv_async_t *h)
     if (lp->closing) {
         return;
     }
-    pthread_mutex_lock(&lp->in_lock);
-    rj_parked_pull_t *list = lp->in_head;
-    lp->in_head = lp->in_tail = NULL;
+    pthread_mutex_lock(&lp->table_lock);
     bool stopping = lp->stopping;
-    pthread_mutex_unlock(&lp->in_lock);
-    while (list != NULL) {
-        rj_parked_pull_t *next = list->next;
-        list->next = NULL;
-        take_in(lp, list);
-        list = next;
-    }
+    pthread_mutex_unlock(&lp->table_lock);
     process_notes(lp);
     if (stopping) {
         close_all(lp);
@@ -451,13 +435,14 @@ rj_long_poll_create(const rj_long_poll_options_t *opts, rj_long_poll_t **out)
     if (lp->opts.check_interval_ms <= 0) {
         lp->opts.check_interval_ms = 5000;
     }
-    pthread_mutex_init(&lp->in_lock, NULL);
+    lp->armed_ms = INT64_MAX;
+    pthread_mutex_init(&lp->table_lock, NULL);
     pthread_mutex_init(&lp->ring_lock, NULL);
     lp->table = rj_hashmap_create(64);
     int rc = lp->table ? uv_loop_init(&lp->loop) : RJ_ENOMEM;
     if (rc != 0) {
         rj_hashmap_destroy(lp->table, NULL);
-        pthread_mutex_destroy(&lp->in_lock);
+        pthread_mutex_destroy(&lp->table_lock);
         pthread_mutex_destroy(&lp->ring_lock);
         rj_free(lp);
         return rc;
@@ -485,6 +470,9 @@ rj_long_poll_start(rj_long_poll_t *lp)
     int rc = uv_thread_create_ex(&lp->thread, &topts, thread_main, lp);
     if (rc == 0) {
         lp->started = true;
+        pthread_mutex_lock(&lp->table_lock);
+        lp->accepting = true;
+        pthread_mutex_unlock(&lp->table_lock);
     } else {
         pthread_mutex_lock(&lp->ring_lock);
         lp->notes_open = false;
@@ -493,30 +481,63 @@ rj_long_poll_start(rj_long_poll_t *lp)
     return rc;
 }
 
+/*
+ * Inserts `p` into the table and heap on the caller's thread: the long-poll
+ * thread is woken only when `p` has the earliest deadline (its timer must be
+ * re-armed), not for every park. Then the race check: if the queue has data
+ * beyond the request's offset (dispatched between the pull's read and the
+ * insert), the request is taken back and run right here.
+ */
 int
 rj_long_poll_park(rj_long_poll_t *lp, rj_parked_pull_t *p)
 {
     p->slot = rj_long_poll_slot(p->topic, p->queue_id);
     p->next = NULL;
-    p->heap_index = 0;
-    pthread_mutex_lock(&lp->in_lock);
-    if (lp->stopping || !lp->started) {
-        pthread_mutex_unlock(&lp->in_lock);
+    p->heap_index = SIZE_MAX;
+    char key[KEY_MAX];
+    size_t klen = make_key(p->topic, p->queue_id, key);
+    pthread_mutex_lock(&lp->table_lock);
+    if (!lp->accepting) {
+        pthread_mutex_unlock(&lp->table_lock);
         return RJ_ESTATE;
     }
-    /* Counted before it is visible to the loop, so notifications from now on are not skipped. */
+    /* Counted before the race check below, so notifications from now on are not skipped. */
     if (p->match_properties != NULL) {
         atomic_fetch_add(&lp->props_watch[p->slot], 1);
     }
     atomic_fetch_add(&lp->watch[p->slot], 1);
-    if (lp->in_tail != NULL) {
-        lp->in_tail->next = p;
-    } else {
-        lp->in_head = p;
+    p->next = rj_hashmap_get(lp->table, key, klen);
+    if (heap_push(lp, p) != 0 || rj_hashmap_put(lp->table, key, klen, p, NULL) != 0) {
+        /* Out of memory: answer now rather than lose the request. */
+        if (is_parked(lp, p)) {
+            heap_remove(lp, p);
+        }
+        p->next = NULL;
+        unwatch(lp, p);
+        pthread_mutex_unlock(&lp->table_lock);
+        p->run(p);
+        return 0;
     }
-    lp->in_tail = p;
-    uv_async_send(&lp->wake);
-    pthread_mutex_unlock(&lp->in_lock);
+    atomic_fetch_add(&lp->parked, 1);
+    if (p->deadline_mono_ms < lp->armed_ms) {
+        lp->armed_ms = p->deadline_mono_ms;
+        uv_async_send(&lp->wake); /* under the lock: the handle is open while accepting */
+    }
+    pthread_mutex_unlock(&lp->table_lock);
+
+    /* Something may have arrived between the pull's read and the insert. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (lp->opts.max_offset(lp->opts.arg, p->topic, p->queue_id) > p->offset) {
+        pthread_mutex_lock(&lp->table_lock);
+        bool mine = is_parked(lp, p);
+        if (mine) {
+            unpark_locked(lp, p);
+        }
+        pthread_mutex_unlock(&lp->table_lock);
+        if (mine) {
+            p->run(p);
+        }
+    }
     return 0;
 }
 
@@ -573,13 +594,14 @@ rj_long_poll_stop(rj_long_poll_t *lp)
     pthread_mutex_lock(&lp->ring_lock);
     lp->notes_open = false;
     pthread_mutex_unlock(&lp->ring_lock);
-    pthread_mutex_lock(&lp->in_lock);
+    pthread_mutex_lock(&lp->table_lock);
     bool was_stopping = lp->stopping;
     lp->stopping = true;
+    lp->accepting = false;
     if (lp->started && !was_stopping) {
         uv_async_send(&lp->wake);
     }
-    pthread_mutex_unlock(&lp->in_lock);
+    pthread_mutex_unlock(&lp->table_lock);
     if (lp->started && !was_stopping) {
         uv_thread_join(&lp->thread);
     }
@@ -601,7 +623,7 @@ rj_long_poll_destroy(rj_long_poll_t *lp)
     uv_loop_close(&lp->loop);
     rj_hashmap_destroy(lp->table, NULL);
     rj_free(lp->heap);
-    pthread_mutex_destroy(&lp->in_lock);
+    pthread_mutex_destroy(&lp->table_lock);
     pthread_mutex_destroy(&lp->ring_lock);
     rj_free(lp);
 }

@@ -4,18 +4,22 @@
  * dispatched, or their suspend time runs out, and are then executed again
  * (and always answered) by their owner's `run` callback.
  *
- * THREADS. One long-poll thread with its own libuv loop owns the parked
- * table, the deadline heap and the periodic re-check. rj_long_poll_park() is
- * called on the I/O thread that ran the pull; rj_long_poll_notify() on the
- * store's dispatch thread after each consume-queue append. Neither blocks:
- * they hand over through a mutex-guarded list / ring and uv_async_send. A
- * notification costs one atomic load when no request waits on that queue's
- * hash slot (the common case at high rates), and never allocates.
+ * THREADS. The parked table and the deadline heap are guarded by one mutex.
+ * rj_long_poll_park() inserts on the I/O thread that ran the pull and wakes
+ * the long-poll thread only when the request has the earliest deadline;
+ * rj_long_poll_notify() runs on the store's dispatch thread after each
+ * consume-queue append and hands notes over through a ring, waking the
+ * long-poll thread once per burst. The long-poll thread (its own libuv loop)
+ * matches notes, runs requests at their deadline and does the periodic
+ * re-check. Nothing blocks for long. A notification costs one atomic load
+ * when no request waits on that queue's hash slot (the common case at high
+ * rates), and never allocates.
  *
  * RACE. A message may be dispatched between the pull's store read and its
- * parking. When the long-poll thread takes a parked request in, it compares
- * the queue's current max offset with the request's offset and runs it at
- * once if something arrived meanwhile, so no wake-up is lost.
+ * parking. After inserting, rj_long_poll_park() compares the queue's current
+ * max offset with the request's offset and, if something arrived meanwhile,
+ * takes the request back and runs it on the calling thread, so no wake-up is
+ * lost.
  */
 #ifndef RJ_BROKER_LONG_POLL_H
 #define RJ_BROKER_LONG_POLL_H
@@ -32,7 +36,8 @@ typedef struct rj_parked_pull rj_parked_pull_t;
 
 /*
  * Re-executes a parked pull and answers it. `p` belongs to the callback from
- * then on (it frees it). Thread: the long-poll thread.
+ * then on (it frees it). Thread: the long-poll thread, or the parking thread
+ * (see rj_long_poll_park).
  */
 typedef void (*rj_parked_pull_run_cb)(rj_parked_pull_t *p);
 
@@ -72,8 +77,10 @@ int rj_long_poll_start(rj_long_poll_t *lp);
 
 /*
  * Parks `p` (the caller deferred its reply). Returns 0 (p now belongs to the
- * service, which will call p->run exactly once) or RJ_ESTATE when the service
- * is stopping (the caller answers at once). Thread: any, typically an I/O thread.
+ * service, which will call p->run exactly once: on the long-poll thread, or
+ * on the calling thread before this returns when data arrived meanwhile or
+ * memory ran out) or RJ_ESTATE when the service is stopping (the caller
+ * answers at once). Thread: any, typically an I/O thread.
  */
 int rj_long_poll_park(rj_long_poll_t *lp, rj_parked_pull_t *p);
 
