@@ -2,6 +2,7 @@
 #include "client/pull_batch.h"
 
 #include "common/alloc.h"
+#include "common/message_record.h"
 #include "ramjet/message.h"
 #include "ramjet/status.h"
 #include "support/golden.h"
@@ -10,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -160,6 +162,55 @@ test_properties_follow_java_parsing_rules(void **state)
 }
 
 static void
+test_any_number_of_properties_decodes(void **state)
+{
+    /* Records with 0..40 properties of varied lengths (separator counts at every
+       position of an 8-byte word), all in one pull body. */
+    enum { N = 41 };
+    uint8_t *body = malloc(N * 4096);
+    size_t len = 0;
+    char props[2048];
+    rj_pull_batch_t *b;
+
+    (void)state;
+    assert_non_null(body);
+    for (int k = 0; k < N; k++) {
+        size_t pl = 0;
+        for (int i = 0; i < k; i++) {
+            pl += (size_t)snprintf(props + pl, sizeof(props) - pl, "k%d\001%.*s\002", i, 1 + i % 9,
+                                   "vvvvvvvvvv");
+        }
+        rj_message_record_t rec;
+        memset(&rec, 0, sizeof(rec));
+        rec.magic = RJ_MSG_MAGIC_V1;
+        rec.queue_offset = k;
+        rec.born_host.family = 4;
+        rec.store_host.family = 4;
+        rec.body = rj_bytes("b", 1);
+        rec.topic = rj_bytes("T", 1);
+        rec.properties = rj_bytes(props, pl);
+        int n = rj_message_record_encode(&rec, body + len, N * 4096 - len);
+        assert_true(n > 0);
+        len += (size_t)n;
+    }
+    assert_int_equal(rj_pull_batch_decode(body, len, NULL, -1, -1, &b), RJ_OK);
+    assert_int_equal(b->count, N);
+    for (int k = 0; k < N; k++) {
+        const rj_message_t *m = b->kept[k];
+        assert_int_equal(rj_message_property_count(m), k);
+        for (int i = 0; i < k; i++) {
+            char key[8];
+            snprintf(key, sizeof(key), "k%d", i);
+            const char *v = rj_message_property(m, key);
+            assert_non_null(v);
+            assert_int_equal(strlen(v), (size_t)(1 + i % 9));
+        }
+    }
+    rj_pull_batch_release(b);
+    free(body);
+}
+
+static void
 test_zlib_inflate_rejects_bad_streams(void **state)
 {
     uint8_t *out;
@@ -179,6 +230,7 @@ main(void)
         cmocka_unit_test(test_filter_keeps_order_and_counts_bytes),
         cmocka_unit_test(test_truncated_or_garbage_bodies_are_rejected),
         cmocka_unit_test(test_properties_follow_java_parsing_rules),
+        cmocka_unit_test(test_any_number_of_properties_decodes),
         cmocka_unit_test(test_zlib_inflate_rejects_bad_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
