@@ -817,8 +817,7 @@ rj_header_json_encode(const rj_command_t *cmd, rj_buf_t *out)
     }
     if (rc == 0) {
         /* A value without a name (only from a peer) goes back as the ordinal fastjson accepts. */
-        rc = lang ? rj_json_append_string(out, lang, strlen(lang), 0)
-                  : append_int(out, cmd->language);
+        rc = lang ? append_str(out, rj_bytes_from_cstr(lang)) : append_int(out, cmd->language);
     }
     if (rc == 0) {
         rc = append_lit(out, ",\"opaque\":");
