@@ -103,7 +103,9 @@ test_stuck_flush_completes_waiter_with_timeout_once(void **state)
 {
     fixture_t *f = *state;
     f->cfg.flush_disk_type = RJ_FLUSH_SYNC;
-    f->cfg.sync_flush_timeout = 50;
+    /* Long enough that the first waiter is always completed by the flush
+     * thread, never by the timeout watcher (which the gate would then hold). */
+    f->cfg.sync_flush_timeout = 60000;
     assert_int_equal(rj_store_open(&f->cfg, NULL, &f->s), 0);
     assert_int_equal(rj_store_start(f->s), 0);
     rj_store_put_result_t r;
@@ -117,6 +119,8 @@ test_stuck_flush_completes_waiter_with_timeout_once(void **state)
         pthread_cond_wait(&g.cond, &g.mu);
     }
     pthread_mutex_unlock(&g.mu);
+    char err[128];
+    assert_int_equal(rj_store_set_config(f->s, "syncFlushTimeout", "50", err, sizeof(err)), 0);
     done_t d = {0, -1};
     rj_store_flush_waiter_t w = {.cb = on_done, .data = &d};
     assert_int_equal(rj_store_put(f->s, &m, &w, &r), RJ_PUT_OK);
@@ -129,9 +133,16 @@ test_stuck_flush_completes_waiter_with_timeout_once(void **state)
     pthread_cond_broadcast(&g.cond);
     pthread_mutex_unlock(&g.mu);
     /* The flush catches up later; the waiter is not completed twice. */
-    rj_clock_sleep_ms(50);
-    assert_int_equal(atomic_load(&d.calls), 1);
     rj_store_stats_t st;
+    for (int i = 0; i < 5000; i++) {
+        rj_store_get_stats(f->s, &st);
+        if (st.commit_log_flushed_offset >= r.phy_offset + r.wrote_bytes) {
+            break;
+        }
+        rj_clock_sleep_ms(1);
+    }
+    rj_clock_sleep_ms(20);
+    assert_int_equal(atomic_load(&d.calls), 1);
     rj_store_get_stats(f->s, &st);
     assert_int_equal(st.flush_disk_timeouts, 1);
     assert_true(st.commit_log_flushed_offset >= r.phy_offset + r.wrote_bytes);
