@@ -460,6 +460,30 @@ load_average(char *out, size_t size)
 }
 
 /*
+ * Bytes this process dirtied for writing (/proc/self/io write_bytes: the
+ * kernel counts whole pages, or whole large folios, each time one becomes
+ * dirty), or -1. Above the record bytes it shows how much more than the data
+ * writeback has to write: pages cleaned by a flush and dirtied again.
+ */
+static long long
+process_write_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[128];
+    long long v = -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "write_bytes: %lld", &v) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
+/*
  * Per thread name: CPU, run-queue wait and blocked time over the run, with
  * CPU-s per GB and context switches per second.
  */
@@ -679,6 +703,7 @@ main(int argc, char **argv)
     load_average(load0, sizeof(load0));
     machine_cpu(&busy0, &total0);
     int ntasks0 = tasks_snapshot(tasks0, TASKS_MAX);
+    long long wbytes0 = process_write_bytes();
     struct rusage ru0;
     getrusage(RUSAGE_SELF, &ru0);
     uint64_t t0 = rj_clock_mono_ns();
@@ -712,6 +737,7 @@ main(int argc, char **argv)
     /* Threads are sampled before the writers exit. */
     uint64_t tsample = rj_clock_mono_ns();
     int ntasks1 = tasks_snapshot(tasks1, TASKS_MAX);
+    long long wbytes1 = process_write_bytes();
     machine_cpu(&busy1, &total1);
     load_average(load1, sizeof(load1));
     atomic_store(&stop, true);
@@ -752,6 +778,12 @@ main(int argc, char **argv)
     printf("machine: load average %s before, %s after; all CPUs %.0f %% busy during the run\n",
            load0, load1,
            total1 > total0 ? 100.0 * (double)(busy1 - busy0) / (double)(total1 - total0) : 0.0);
+    if (wbytes0 >= 0 && wbytes1 >= wbytes0) {
+        double dirtied = (double)(wbytes1 - wbytes0) / 1e6;
+        printf(
+            "io: %.0f MB dirtied for writeback (/proc/self/io write_bytes), %.2f x the records\n",
+            dirtied, mb > 0 ? dirtied / mb : 0.0);
+    }
     printf("memory: RssAnon %ld KiB (store + benchmark threads)\n", rss_anon_kib());
     fflush(stdout);
     rj_store_close(s);
