@@ -368,6 +368,43 @@ done:
     return 0;
 }
 
+/*
+ * The VIP channel: clients with vipChannelEnabled send to listenPort - 2. A
+ * port that cannot be bound (taken, or below 1) leaves the broker without it,
+ * with a warning: such clients then fail to connect, the others are unaffected.
+ */
+static int
+start_vip_server(rj_broker_t *b, const rj_server_options_t *main_opts)
+{
+    int port = b->listen_port - 2;
+    if (port < 1) {
+        rj_log(RJ_LOG_WARN, 0, "no VIP channel: listen port %d leaves no port below it",
+               b->listen_port);
+        return 0;
+    }
+    rj_server_options_t so = *main_opts;
+    so.name = "broker-vip";
+    so.port = port;
+    so.io_threads = 1;
+    int rc = rj_server_create(&so, &b->vip_server);
+    if (rc == 0) {
+        rc = rj_broker_processors_register(b, b->vip_server, true);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = rj_server_start(b->vip_server);
+    if (rc != 0) {
+        rj_log(RJ_LOG_WARN, rc, "no VIP channel: cannot listen on port %d", port);
+        rj_server_destroy(b->vip_server);
+        b->vip_server = NULL;
+        return 0;
+    }
+    b->vip_port = port;
+    rj_log(RJ_LOG_INFO, 0, "VIP channel listening on port %d", port);
+    return 0;
+}
+
 /* Reserves the HA port: the replication service takes this socket over. */
 static int
 reserve_ha_port(rj_broker_t *b, int port)
@@ -457,7 +494,7 @@ rj_broker_start(rj_broker_t *b)
     so.on_close = on_connection_closed;
     so.cb_arg = b;
     if ((rc = rj_server_create(&so, &b->server)) != 0 ||
-        (rc = rj_broker_processors_register(b, b->server)) != 0) {
+        (rc = rj_broker_processors_register(b, b->server, false)) != 0) {
         return rc;
     }
     rc = rj_server_start(b->server);
@@ -466,6 +503,9 @@ rj_broker_start(rj_broker_t *b)
         return rc;
     }
     b->listen_port = rj_server_port(b->server);
+    if ((rc = start_vip_server(b, &so)) != 0) {
+        return rc;
+    }
     rc = reserve_ha_port(b, b->config.listen_port == 0 ? 0 : b->listen_port + 1);
     if (rc == -EADDRINUSE) {
         /* listenPort + 1 is taken (by an unrelated socket): advertise a free one instead. */
@@ -533,6 +573,9 @@ rj_broker_shutdown(rj_broker_t *b)
     if (b->store != NULL) {
         rj_store_shutdown(b->store);
     }
+    if (b->vip_server != NULL) {
+        rj_server_stop(b->vip_server);
+    }
     if (b->server != NULL) {
         rj_server_stop(b->server);
     }
@@ -570,6 +613,7 @@ rj_broker_destroy(rj_broker_t *b)
     rj_broker_scheduler_destroy(b->tx_check);
     rj_broker_scheduler_destroy(b->registration);
     rj_broker_scheduler_destroy(b->housekeeping);
+    rj_server_destroy(b->vip_server);
     rj_server_destroy(b->server);
     rj_long_poll_destroy(b->long_poll);
     rj_send_throttle_destroy(b->throttle);

@@ -48,6 +48,8 @@ typedef struct rj_broker {
 
     rj_store_t *store;
     rj_server_t *server;
+    rj_server_t *vip_server; /* listenPort - 2 (RocketMQ's fast remoting port); NULL if unbound */
+    int vip_port;
     rj_rpc_client_t *rpc; /* name servers and client-bound requests */
     rj_topic_manager_t *topics;
     rj_group_manager_t *groups;

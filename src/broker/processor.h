@@ -19,6 +19,7 @@
 #include "remoting/connection.h"
 #include "remoting/server.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,8 +41,13 @@ typedef struct {
     void (*stop)(rj_broker_t *b);
 } rj_broker_processor_t;
 
-/* Registers every processor's handlers on `srv`. Returns 0 or the first error. */
-int rj_broker_processors_register(rj_broker_t *b, rj_server_t *srv);
+/*
+ * Registers every processor's handlers on `srv`. The VIP server (`vip`) gets
+ * all of them but PULL_MESSAGE, as RocketMQ's fast remoting server: pulls,
+ * held for seconds by long polling, stay off the port producers use.
+ * Returns 0 or the first error.
+ */
+int rj_broker_processors_register(rj_broker_t *b, rj_server_t *srv, bool vip);
 
 /* Runs the start hooks in table order; on failure the started ones are stopped. */
 int rj_broker_processors_start(rj_broker_t *b);

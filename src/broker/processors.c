@@ -6,6 +6,7 @@
 
 #include "common/assert.h"
 #include "common/log.h"
+#include "remoting/request_code.h"
 
 #define XX(name) extern const rj_broker_processor_t rj_processor_##name;
 #include "broker/processor_list.inc"
@@ -19,12 +20,15 @@ static const rj_broker_processor_t *const processors[] = {
 };
 
 int
-rj_broker_processors_register(rj_broker_t *b, rj_server_t *srv)
+rj_broker_processors_register(rj_broker_t *b, rj_server_t *srv, bool vip)
 {
     for (size_t p = 0; processors[p] != NULL; p++) {
         const rj_broker_processor_t *proc = processors[p];
         for (size_t i = 0; i < proc->nhandlers; i++) {
             const rj_broker_handler_t *h = &proc->handlers[i];
+            if (vip && h->code == RJ_REQ_PULL_MESSAGE) {
+                continue;
+            }
             int rc = rj_server_register(srv, h->code, h->mode, h->handler, b);
             if (rc != 0) {
                 rj_log(RJ_LOG_ERROR, rc, "register processor %s code %d", proc->name, h->code);

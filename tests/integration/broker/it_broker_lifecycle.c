@@ -3,7 +3,8 @@
  * registration with the name server (at start and after a topic is
  * auto-created), SIGTERM (clean exit, config files and offsets persisted,
  * clean-shutdown marker, unregistration), restart with the same data, and
- * the command line (-p, -h, bad values, unknown keys).
+ * the command line (-p, -h, bad values, unknown keys), and the VIP channel
+ * on listenPort - 2.
  */
 #include "broker_fixture.h"
 
@@ -21,6 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -225,12 +230,80 @@ test_command_line(void **state)
     rj_free(out);
 }
 
+/* Binds 127.0.0.1:`port` (0: any) and returns the bound port, or -1. The socket is closed. */
+static int
+probe_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(sin);
+    int got = -1;
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sin, &len) == 0) {
+        got = ntohs(sin.sin_port);
+    }
+    close(fd);
+    return got;
+}
+
+/* A free port P whose P - 2 is free too (the kernel's pick, not a fixed number). */
+static int
+free_port_pair(void)
+{
+    for (int i = 0; i < 100; i++) {
+        int vip = probe_port(0);
+        if (vip > 0 && vip + 2 <= 65535 && probe_port(vip + 2) == vip + 2) {
+            return vip + 2;
+        }
+    }
+    fail_msg("no free port pair found");
+    return -1;
+}
+
+/* Clients with vipChannelEnabled send to listenPort - 2: everything but pulls is served there. */
+static void
+test_vip_channel(void **state)
+{
+    (void)state;
+    int port = free_port_pair();
+    char conf[64];
+    snprintf(conf, sizeof(conf), "listenPort=%d\n", port);
+    it_cluster_t c;
+    it_cluster_start(&c, conf);
+    assert_int_equal(rj_daemon_port(c.broker), port);
+    char vip_addr[64];
+    snprintf(vip_addr, sizeof(vip_addr), "127.0.0.1:%d", port - 2);
+    rj_raw_client_t *vip = NULL;
+    assert_int_equal(rj_raw_client_connect(vip_addr, IT_TIMEOUT_MS, &vip), 0);
+    rj_raw_reply_t r;
+    it_send_message(vip, "VipTopic", 0, "TAGS\001t", "via vip", 7, &r);
+    assert_int_equal(r.code, 0);
+    assert_non_null(rj_raw_reply_ext(&r, "msgId"));
+    rj_raw_reply_cleanup(&r);
+    it_wait_max_offset(vip, "VipTopic", 0, 1);
+    /* PULL_MESSAGE stays on the main port, as RocketMQ's fast port does not serve it. */
+    it_pull(vip, "vip_group", "VipTopic", 0, 0, 32, "*", "TAG", &r);
+    assert_int_equal(r.code, 3);
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(vip);
+    rj_raw_client_t *main_port = it_connect(c.broker);
+    it_pull(main_port, "vip_group", "VipTopic", 0, 0, 32, "*", "TAG", &r);
+    assert_int_equal(r.code, 0);
+    assert_int_equal(it_count_records(&r), 1);
+    rj_raw_reply_cleanup(&r);
+    rj_raw_client_close(main_port);
+    it_cluster_stop(&c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boot_registration_shutdown_and_restart),
         cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_vip_channel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
