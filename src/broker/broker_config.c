@@ -61,6 +61,7 @@ const rj_config_option_t rj_broker_config_options[] = {
     RJ_CONFIG_LONG("startAcceptSendRequestTimeStamp", T, start_accept_send_request_time_stamp, "0",
                    0, INT64_MAX, LIVE),
     RJ_CONFIG_BOOL("traceOn", T, trace_on, "true", LIVE),
+    RJ_CONFIG_BOOL("storeReplyMessageEnable", T, store_reply_message_enable, "true", LIVE),
     RJ_CONFIG_BOOL("compressedRegister", T, compressed_register, "false", 0),
     RJ_CONFIG_BOOL("forceRegister", T, force_register, "true", LIVE),
     RJ_CONFIG_INT("registerNameServerPeriod", T, register_name_server_period, "30000", 0, INT32_MAX,

@@ -49,6 +49,7 @@ typedef struct {
     int64_t wait_time_mills_in_send_queue;
     int64_t start_accept_send_request_time_stamp;
     bool trace_on;
+    bool store_reply_message_enable; /* SEND_REPLY_MESSAGE also appends to the commit log */
     bool compressed_register;
     bool force_register;
     int32_t register_name_server_period;

@@ -119,11 +119,12 @@ enum {
 };
 
 /* SendMessageRequestHeader(V2): one pass over the ext fields (header_fields.h). */
-static int
-parse_header(const rj_command_t *cmd, rj_send_header_t *h, rj_header_reader_t *rd)
+int
+rj_send_header_parse(const rj_command_t *cmd, rj_send_header_t *h, rj_header_reader_t *rd)
 {
+    bool v1 = cmd->code == RJ_REQ_SEND_MESSAGE || cmd->code == RJ_REQ_SEND_REPLY_MESSAGE;
     rj_header_fields_t hf;
-    rj_header_fields_scan(&hf, cmd, cmd->code == RJ_REQ_SEND_MESSAGE ? &v1_spec : &v2_spec);
+    rj_header_fields_scan(&hf, cmd, v1 ? &v1_spec : &v2_spec);
     h->producer_group = rj_header_fields_str(&hf, K_GROUP, true);
     h->topic = rj_header_fields_str(&hf, K_TOPIC, true);
     h->default_topic = rj_header_fields_str(&hf, K_DEF_TOPIC, true);
@@ -371,8 +372,8 @@ msg_check(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const rj_s
 }
 
 /* A random queue, as ThreadLocalRandom.nextInt(99999999) % writeQueueNums. */
-static int32_t
-random_queue(int32_t write_queue_nums)
+int32_t
+rj_send_random_queue(int32_t write_queue_nums)
 {
     static _Thread_local unsigned seed;
     if (seed == 0) {
@@ -430,7 +431,7 @@ handle_retry_and_dlq(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd,
         return 1;
     }
     *topic = rj_bytes(dlq, (size_t)n);
-    *queue_id = random_queue(DLQ_NUMS_PER_GROUP);
+    *queue_id = rj_send_random_queue(DLQ_NUMS_PER_GROUP);
     *to_dlq = true;
     *created = *created || dlq_created;
     return 0;
@@ -445,7 +446,7 @@ typedef struct {
     rj_broker_t *broker;
     atomic_int arrivals;    /* putter done + flush done: the second one replies */
     rj_put_status_t status; /* the flush outcome */
-    bool topic_created;     /* the reply waits for topics.json (reply_after_persist) */
+    bool topic_created;     /* the reply waits for topics.json (rj_send_reply_after_persist) */
     int32_t opaque;         /* the request's, for the response */
     uint8_t serialize_type; /* the request's */
     int32_t queue_id;
@@ -496,8 +497,8 @@ task_persist_then_reply(void *arg)
 
 /* Answers `d` with `resp` after persisting and registering the topic table (or at once if that
  * cannot be arranged). */
-static void
-reply_after_persist(rj_broker_t *b, rj_deferred_t *d, rj_command_t *resp)
+void
+rj_send_reply_after_persist(rj_broker_t *b, rj_deferred_t *d, rj_command_t *resp)
 {
     persist_reply_t *pr = rj_malloc(sizeof(*pr));
     if (pr != NULL) {
@@ -531,7 +532,7 @@ reply_flushed(flush_wait_t *fw)
     rj_send_response_fill(b, &resp, status, fw->msg_id, fw->queue_id, fw->queue_offset, remark,
                           sizeof(remark));
     if (fw->topic_created) {
-        reply_after_persist(b, fw->deferred, &resp);
+        rj_send_reply_after_persist(b, fw->deferred, &resp);
     } else {
         rj_deferred_reply(fw->deferred, &resp);
     }
@@ -576,7 +577,7 @@ finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_st
                           sizeof(remark));
     if (fw != NULL) {
         if (topic_created) {
-            reply_after_persist(b, fw->deferred, &resp);
+            rj_send_reply_after_persist(b, fw->deferred, &resp);
         } else {
             rj_deferred_reply(fw->deferred, &resp);
         }
@@ -586,7 +587,7 @@ finish_put(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_put_st
     if (topic_created) {
         rj_deferred_t *d = rj_request_defer(req);
         if (d != NULL) {
-            reply_after_persist(b, d, &resp);
+            rj_send_reply_after_persist(b, d, &resp);
             return 0;
         }
     }
@@ -634,7 +635,7 @@ send_single(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_
             const rj_topic_config_t *tc, bool topic_created)
 {
     rj_bytes_t topic = h->topic;
-    int32_t queue_id = h->queue_id < 0 ? random_queue(tc->write_queue_nums) : h->queue_id;
+    int32_t queue_id = h->queue_id < 0 ? rj_send_random_queue(tc->write_queue_nums) : h->queue_id;
     char dlq[300];
     bool to_dlq;
     if (handle_retry_and_dlq(b, req, cmd, h, &topic, &queue_id, dlq, sizeof(dlq), &to_dlq,
@@ -734,7 +735,7 @@ static int
 send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h,
            const rj_topic_config_t *tc, bool topic_created)
 {
-    int32_t queue_id = h->queue_id < 0 ? random_queue(tc->write_queue_nums) : h->queue_id;
+    int32_t queue_id = h->queue_id < 0 ? rj_send_random_queue(tc->write_queue_nums) : h->queue_id;
     int32_t sys_flag = h->sys_flag;
     if (tc->filter_type == RJ_TOPIC_FILTER_MULTI_TAG) {
         sys_flag |= RJ_SYSFLAG_MULTI_TAGS;
@@ -855,8 +856,9 @@ send_batch(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_h
 
 /* ---- entry point ---------------------------------------------------------------- */
 
-static int
-send_process(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h)
+int
+rj_send_check(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, const rj_send_header_t *h,
+              rj_topic_config_t *tc, bool *topic_created)
 {
     int64_t start = RJ_BROKER_CONFIG_LIVE_GET(&b->config, start_accept_send_request_time_stamp);
     if (start > 0 && rj_clock_wall_ms() < start) {
@@ -867,11 +869,18 @@ send_process(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
         snprintf(remark, sizeof(remark), "broker unable to service, until %s,%03d", when,
                  (int)(start % 1000));
-        return reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
+        reply_error(b, req, cmd, RJ_RESP_SYSTEM_ERROR, remark);
+        return 1;
     }
+    return msg_check(b, req, cmd, h, tc, topic_created);
+}
+
+static int
+send_process(rj_broker_t *b, rj_request_t *req, const rj_command_t *cmd, rj_send_header_t *h)
+{
     rj_topic_config_t tc;
     bool created;
-    if (msg_check(b, req, cmd, h, &tc, &created) != 0) {
+    if (rj_send_check(b, req, cmd, h, &tc, &created) != 0) {
         return 0;
     }
     return h->batch ? send_batch(b, req, cmd, h, &tc, created)
@@ -884,7 +893,7 @@ handle_send(rj_request_t *req, const rj_command_t *cmd, void *arg)
     rj_broker_t *b = arg;
     rj_send_header_t h;
     rj_header_reader_t rd;
-    if (parse_header(cmd, &h, &rd) != 0) {
+    if (rj_send_header_parse(cmd, &h, &rd) != 0) {
         return rj_header_reply_error(&rd, req);
     }
     return send_process(b, req, cmd, &h);

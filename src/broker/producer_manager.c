@@ -1,4 +1,8 @@
-/* Producer groups: group name -> array of channels (connection references). */
+/*
+ * Producer groups: group name -> array of channels (connection references),
+ * and client id -> connection (Java's clientChannelTable) for replies pushed
+ * to the requesting client.
+ */
 #include "broker/producer_manager.h"
 
 #include "broker/connection_body.h"
@@ -28,6 +32,13 @@ typedef struct {
 struct rj_producer_manager {
     pthread_mutex_t lock;
     rj_hashmap_t *groups;
+    /*
+     * client id -> the connection of its latest registration. Borrowed: an
+     * entry exists only while some group holds a channel with that id and
+     * connection (the channel's reference keeps it alive); removing such a
+     * channel removes the entry if it still points to that connection.
+     */
+    rj_hashmap_t *clients;
 };
 
 static void
@@ -53,7 +64,8 @@ rj_producer_manager_create(rj_producer_manager_t **out)
         return RJ_ENOMEM;
     }
     pthread_mutex_init(&m->lock, NULL);
-    if ((m->groups = rj_hashmap_create(16)) == NULL) {
+    if ((m->groups = rj_hashmap_create(16)) == NULL ||
+        (m->clients = rj_hashmap_create(16)) == NULL) {
         rj_producer_manager_destroy(m);
         return RJ_ENOMEM;
     }
@@ -67,6 +79,7 @@ rj_producer_manager_destroy(rj_producer_manager_t *m)
     if (m == NULL) {
         return;
     }
+    rj_hashmap_destroy(m->clients, NULL);
     rj_hashmap_destroy(m->groups, group_free);
     pthread_mutex_destroy(&m->lock);
     rj_free(m);
@@ -91,6 +104,8 @@ rj_producer_manager_register(rj_producer_manager_t *m, rj_bytes_t group, rj_conn
     for (size_t i = 0; i < g->n; i++) {
         if (g->channels[i].conn == conn) {
             g->channels[i].last_update_ms = now_ms;
+            /* Keyed by the channel's own id, so that removing the channel finds the entry. */
+            rc = rj_hashmap_put_cstr(m->clients, g->channels[i].client_id, conn, NULL);
             goto done;
         }
     }
@@ -109,6 +124,11 @@ rj_producer_manager_register(rj_producer_manager_t *m, rj_bytes_t group, rj_conn
         rc = RJ_ENOMEM;
         goto done;
     }
+    if (rj_hashmap_put_cstr(m->clients, id, conn, NULL) != 0) {
+        rj_free(id);
+        rc = RJ_ENOMEM;
+        goto done;
+    }
     rj_connection_retain(conn);
     g->channels[g->n++] = (channel_t){conn, id, language, version, now_ms};
     rj_log(RJ_LOG_INFO, 0, "new producer connected, group=%.*s clientId=%s channel=%s",
@@ -122,12 +142,15 @@ done:
     return rc;
 }
 
-/* Removes `conn` from `g` (lock held); true if found. */
+/* Removes `conn` from `g` and its client entry (lock held); true if found. */
 static bool
-remove_locked(group_t *g, rj_connection_t *conn, bool close)
+remove_locked(rj_producer_manager_t *m, group_t *g, rj_connection_t *conn, bool close)
 {
     for (size_t i = 0; i < g->n; i++) {
         if (g->channels[i].conn == conn) {
+            if (rj_hashmap_get_cstr(m->clients, g->channels[i].client_id) == conn) {
+                rj_hashmap_remove_cstr(m->clients, g->channels[i].client_id);
+            }
             if (close) {
                 rj_connection_close(conn);
             }
@@ -145,7 +168,7 @@ rj_producer_manager_unregister(rj_producer_manager_t *m, rj_bytes_t group, rj_co
 {
     pthread_mutex_lock(&m->lock);
     group_t *g = rj_hashmap_get(m->groups, group.data, group.len);
-    if (g != NULL && remove_locked(g, conn, false)) {
+    if (g != NULL && remove_locked(m, g, conn, false)) {
         rj_log(RJ_LOG_INFO, 0, "unregister a producer %.*s from groupChannelTable", (int)group.len,
                (const char *)group.data);
         if (g->n == 0) {
@@ -167,7 +190,7 @@ rj_producer_manager_connection_closed(rj_producer_manager_t *m, rj_connection_t 
     rj_hashmap_iter_init(m->groups, &it);
     while (rj_hashmap_iter_next(&it, &key, &key_len, &value)) {
         group_t *g = value;
-        if (remove_locked(g, conn, false) && g->n == 0) {
+        if (remove_locked(m, g, conn, false) && g->n == 0) {
             rj_hashmap_iter_remove(&it);
             group_free(g);
         }
@@ -193,7 +216,7 @@ rj_producer_manager_scan_idle(rj_producer_manager_t *m, int64_t now_ms, int64_t 
                        "SCAN: remove expired channel[%s] from ProducerManager groupChannelTable, "
                        "producer group name: %s",
                        rj_connection_remote_addr(g->channels[i].conn), key);
-                remove_locked(g, g->channels[i].conn, true);
+                remove_locked(m, g, g->channels[i].conn, true);
                 removed++;
             } else {
                 i++;
@@ -283,6 +306,18 @@ rj_producer_manager_any_channel(rj_producer_manager_t *m, rj_bytes_t group)
             conn = g->channels[i].conn;
             rj_connection_retain(conn);
         }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return conn;
+}
+
+rj_connection_t *
+rj_producer_manager_find_client(rj_producer_manager_t *m, rj_bytes_t client_id)
+{
+    pthread_mutex_lock(&m->lock);
+    rj_connection_t *conn = rj_hashmap_get(m->clients, client_id.data, client_id.len);
+    if (conn != NULL) {
+        rj_connection_retain(conn);
     }
     pthread_mutex_unlock(&m->lock);
     return conn;

@@ -52,6 +52,12 @@ void rj_producer_manager_write_all(rj_producer_manager_t *m, rj_json_writer_t *w
 /* A live connection of `group` (retained), or NULL. For broker → producer requests. */
 rj_connection_t *rj_producer_manager_any_channel(rj_producer_manager_t *m, rj_bytes_t group);
 
+/*
+ * The connection that last registered `client_id` (findChannel: the requester
+ * a reply is pushed to), retained, or NULL. The caller releases it.
+ */
+rj_connection_t *rj_producer_manager_find_client(rj_producer_manager_t *m, rj_bytes_t client_id);
+
 /* Number of channels across all groups (runtime info). */
 size_t rj_producer_manager_channel_count(rj_producer_manager_t *m);
 
