@@ -29,7 +29,13 @@ rj_clock_mono_ms(void)
 void
 rj_clock_sleep_ms(int64_t ms)
 {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    rj_clock_sleep_us(ms * 1000);
+}
+
+void
+rj_clock_sleep_us(int64_t us)
+{
+    struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }

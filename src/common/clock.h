@@ -14,4 +14,7 @@ uint64_t rj_clock_mono_ns(void);
 /* Sleeps the calling thread (never on an I/O thread). */
 void rj_clock_sleep_ms(int64_t ms);
 
+/* Sleeps `us` microseconds (restarted after signals). */
+void rj_clock_sleep_us(int64_t us);
+
 #endif

@@ -21,6 +21,8 @@
 
 #include <string.h>
 
+#define DISPATCH_POLL_US 200
+
 bool
 rj_store_topic_is_safe(rj_bytes_t topic)
 {
@@ -264,7 +266,7 @@ dispatch_main(void *arg)
         }
         idle = atomic_load(&s->reput_offset) == before ? idle + 1 : 0;
         if (idle < 2) {
-            rj_clock_sleep_ms(1);
+            rj_clock_sleep_us(DISPATCH_POLL_US);
         } else {
             rj_waker_wait(&s->dispatch_waker, 100, behind, s);
         }
