@@ -80,7 +80,7 @@ rj_mqadmin_ctx_arg_i32(rj_mqadmin_ctx_t *ctx, const rj_mqadmin_args_t *args, cha
         *out = def;
         return 0;
     }
-    int64_t n;
+    int64_t n = 0;
     int rc = arg_i64(ctx, args, opt, INT32_MIN, INT32_MAX, &n);
     if (rc == 0) {
         *out = (int32_t)n;

@@ -148,7 +148,9 @@ add_topic_locked(fake_cluster_t *fc, const char *name, int queue_nums)
     topic_t *t = find_topic(fc, name);
     if (t == NULL && fc->topic_count < MAX_TOPICS) {
         t = &fc->topics[fc->topic_count++];
-        snprintf(t->name, sizeof(t->name), "%s", name);
+        size_t len = strnlen(name, sizeof(t->name) - 1);
+        memcpy(t->name, name, len);
+        t->name[len] = '\0';
     }
     if (t != NULL) {
         t->queue_nums = queue_nums;
