@@ -14,10 +14,14 @@
 #include "common/alloc.h"
 #include "common/assert.h"
 #include "common/log.h"
+#include "common/thread_sched.h"
 #include "ramjet/status.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Scheduling slice requested by I/O threads (see thread_sched.h). */
+#define RJ_IO_LOOP_SLICE_US 100
 
 static _Thread_local rj_io_loop_t *tls_loop;
 
@@ -124,6 +128,8 @@ thread_main(void *arg)
     rj_io_loop_t *loop = arg;
     tls_loop = loop;
     rj_log_set_thread_name(loop->name);
+    /* Requests are short: a woken loop should get a core at once. */
+    (void)rj_thread_request_slice_us(RJ_IO_LOOP_SLICE_US);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
     tls_loop = NULL;
 }

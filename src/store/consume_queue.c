@@ -63,7 +63,7 @@ rj_consume_queue_init(rj_consume_queue_t *cq, const char *cq_root, const char *t
     cq->queue_id = queue_id;
     cq->max_physic_offset = -1;
     atomic_init(&cq->min_logic_offset, 0);
-    int rc = rj_mfq_init(&cq->files, dir, file_size, 0);
+    int rc = rj_mfq_init(&cq->files, dir, file_size, RJ_MF_RANDOM);
     if (rc != 0) {
         rj_free(cq->topic);
         cq->topic = NULL;

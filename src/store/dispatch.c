@@ -17,11 +17,13 @@
 #include "common/java_hash.h"
 #include "common/log.h"
 #include "common/message_properties.h"
+#include "common/thread_sched.h"
 #include "ramjet/status.h"
 
 #include <string.h>
 
 #define DISPATCH_POLL_US 200
+#define DISPATCH_SLICE_US 200
 
 bool
 rj_store_topic_is_safe(rj_bytes_t topic)
@@ -258,6 +260,8 @@ dispatch_main(void *arg)
 {
     rj_store_t *s = arg;
     rj_log_set_thread_name("ReputMessage");
+    /* Short bursts that consumers wait for: preempt long background bursts. */
+    (void)rj_thread_request_slice_us(DISPATCH_SLICE_US);
     int idle = 0;
     while (!atomic_load(&s->stop_threads)) {
         int64_t before = atomic_load(&s->reput_offset);

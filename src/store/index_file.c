@@ -115,7 +115,8 @@ rj_index_file_create(rj_index_file_t *f, const char *path, int32_t slots, int32_
     f->mf.fd = -1;
     f->slots = slots;
     f->nums = nums;
-    int rc = rj_mapped_file_open(&f->mf, path, rj_index_file_size(slots, nums), 0, 1, RJ_MF_CREATE);
+    int rc = rj_mapped_file_open(&f->mf, path, rj_index_file_size(slots, nums), 0, 1,
+                                 RJ_MF_CREATE | RJ_MF_RANDOM);
     if (rc != 0) {
         return rc;
     }
@@ -148,7 +149,7 @@ rj_index_file_load(rj_index_file_t *f, const char *path, int32_t slots, int32_t 
     f->mf.fd = -1;
     f->slots = slots;
     f->nums = nums;
-    int rc = rj_mapped_file_open(&f->mf, path, rj_index_file_size(slots, nums), 0, 1, 0);
+    int rc = rj_mapped_file_open(&f->mf, path, rj_index_file_size(slots, nums), 0, 1, RJ_MF_RANDOM);
     if (rc != 0) {
         return rc;
     }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -95,6 +96,9 @@ rj_mapped_file_open(rj_mapped_file_t *mf, const char *path, size_t size, int64_t
         rc = -errno;
         rj_log(RJ_LOG_ERROR, rc, "mmap %s", path);
         goto fail;
+    }
+    if (flags & RJ_MF_RANDOM) {
+        (void)madvise(base, size, MADV_RANDOM); /* a hint: without it, faults are merely larger */
     }
     if (!mf->prefault_mu_ready) {
         pthread_mutex_init(&mf->prefault_mu, NULL);
@@ -216,6 +220,9 @@ rj_mapped_file_cleanup(rj_mapped_file_t *mf)
     }
 }
 
+/* Bytes of writeback started per system call by rj_mapped_file_sync_range(). */
+#define SYNC_SLICE ((size_t)1 << 20)
+
 int
 rj_mapped_file_sync_range(rj_mapped_file_t *mf, size_t from, size_t to)
 {
@@ -226,6 +233,18 @@ rj_mapped_file_sync_range(rj_mapped_file_t *mf, size_t from, size_t to)
         return 0;
     }
     size_t start = from & ~(size_t)(RJ_OS_PAGE_SIZE - 1);
+    /*
+     * Writeback is started a slice at a time, then one msync waits for it
+     * all. One msync over tens of megabytes would queue them in one system
+     * call of several milliseconds, and on a kernel without preemption the
+     * I/O threads waiting for this core would wait that long.
+     */
+    for (size_t at = start; to - at > SYNC_SLICE; at += SYNC_SLICE) {
+        if (sync_file_range(mf->fd, (off_t)at, (off_t)SYNC_SLICE, SYNC_FILE_RANGE_WRITE) != 0) {
+            break; /* msync below does it all */
+        }
+        sched_yield(); /* a woken I/O thread runs now, not after this whole flush */
+    }
     if (msync(mf->base + start, to - start, MS_SYNC) != 0) {
         return -errno;
     }

@@ -30,6 +30,12 @@
 enum {
     RJ_MF_FALLOCATE = 1u << 0, /* reserve the whole file's blocks at creation */
     RJ_MF_CREATE = 1u << 1,    /* create the file (fails if it exists with another size) */
+    /*
+     * Written and read at scattered places (consume queues, index): no
+     * read-ahead (MADV_RANDOM), so a fault maps one page instead of zeroing
+     * a large folio of up to 2 MiB on the dispatcher's time.
+     */
+    RJ_MF_RANDOM = 1u << 2,
 };
 
 typedef struct rj_mapped_file rj_mapped_file_t;

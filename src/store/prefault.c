@@ -12,9 +12,15 @@
 #include "common/log.h"
 #include "ramjet/status.h"
 
-/* Faulted per madvise call, so the writer sees progress early. */
+#include <sched.h>
+
+/*
+ * Faulted per call, so the writer sees progress early, and small: on a kernel
+ * without preemption (PREEMPT_NONE) a thread in a system call keeps its core
+ * until the call returns, and a woken I/O thread waits behind it.
+ */
 #ifndef PREFAULT_CHUNK
-#define PREFAULT_CHUNK (1u << 20)
+#define PREFAULT_CHUNK (128u << 10)
 #endif
 
 static size_t
@@ -41,6 +47,9 @@ prefault_current(rj_store_t *s)
            !atomic_load(&s->stop_threads)) {
         size_t step = (size_t)atomic_load(&mf->prefault_pos) + PREFAULT_CHUNK;
         rc = rj_mapped_file_prefault(mf, step < target ? step : target);
+        /* Lets a woken I/O thread have this core now rather than at the end of
+         * our slice: the scheduler does not preempt a background burst for it. */
+        sched_yield();
     }
     if (rc != 0) {
         rj_log_ratelimited(10000, RJ_LOG_ERROR, rc, "pre-fault of %s failed", mf->path);
