@@ -115,6 +115,7 @@ rj_mapped_file_open(rj_mapped_file_t *mf, const char *path, size_t size, int64_t
     atomic_store_explicit(&mf->prefault_pos, 0, memory_order_relaxed);
     atomic_store_explicit(&mf->store_timestamp, 0, memory_order_relaxed);
     mf->first_create_in_queue = false;
+    mf->small_folios = (flags & RJ_MF_SMALL_FOLIOS) != 0;
     /* Publishes the fields above to readers that acquire the word. */
     atomic_store_explicit(&mf->ref, (gen << REF_GEN_SHIFT) | REF_LIVE | 1, memory_order_release);
     return 0;
@@ -307,8 +308,10 @@ rj_mapped_file_prefault(rj_mapped_file_t *mf, size_t upto)
     if (end > mf->size) {
         end = mf->size;
     }
+    /* The page cache sizes a new folio by the write that creates it. */
+    size_t unit = mf->small_folios ? RJ_OS_PAGE_SIZE : sizeof(zeros);
     for (size_t at = from; at < end;) {
-        size_t n = end - at < sizeof(zeros) ? end - at : sizeof(zeros);
+        size_t n = end - at < unit ? end - at : unit;
         ssize_t w = pwrite(mf->fd, zeros, n, (off_t)at);
         if (w < 0) {
             if (errno == EINTR) {

@@ -36,6 +36,12 @@ enum {
      * a large folio of up to 2 MiB on the dispatcher's time.
      */
     RJ_MF_RANDOM = 1u << 2,
+    /*
+     * Pre-fault page by page, so the page cache holds 4 KiB folios: a flush
+     * of a partly written region then writes 4 KiB back, not a large folio of
+     * up to 2 MiB (for files flushed at every group commit: SYNC_FLUSH).
+     */
+    RJ_MF_SMALL_FOLIOS = 1u << 3,
 };
 
 typedef struct rj_mapped_file rj_mapped_file_t;
@@ -52,6 +58,7 @@ struct rj_mapped_file {
     _Atomic int32_t prefault_pos;    /* bytes from 0 known to be write-faulted (commit log) */
     _Atomic int64_t store_timestamp; /* store time of the last record appended */
     bool first_create_in_queue;
+    bool small_folios;           /* RJ_MF_SMALL_FOLIOS */
     rj_mapped_file_t *all_next;  /* every struct of a queue, for freeing at close */
     pthread_mutex_t prefault_mu; /* one prefaulter at a time (writer or allocator) */
     bool prefault_mu_ready;

@@ -254,7 +254,7 @@ rj_mfq_load(rj_mapped_file_queue_t *q)
             break;
         }
         rj_mapped_file_t *mf;
-        rc = open_file_locked(q, from, q->file_flags & RJ_MF_RANDOM, &mf);
+        rc = open_file_locked(q, from, q->file_flags & (RJ_MF_RANDOM | RJ_MF_SMALL_FOLIOS), &mf);
         if (rc != 0) {
             break;
         }

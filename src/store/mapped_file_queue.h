@@ -26,7 +26,7 @@ typedef struct rj_mf_ring rj_mf_ring_t;
 typedef struct {
     char *dir;
     size_t file_size;
-    unsigned file_flags; /* RJ_MF_FALLOCATE (files created here), RJ_MF_RANDOM (all) */
+    unsigned file_flags; /* RJ_MF_FALLOCATE (files created here), RJ_MF_RANDOM, SMALL_FOLIOS */
     _Atomic(rj_mf_ring_t *) ring;
     _Atomic int64_t first_idx; /* number of the first file; first > last when empty */
     _Atomic int64_t last_idx;

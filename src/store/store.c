@@ -379,7 +379,9 @@ rj_store_open(const rj_store_config_t *cfg, const rj_store_callbacks_t *cb, rj_s
     if ((rc = take_lock(s)) != 0) {
         goto fail;
     }
-    if ((rc = rj_mfq_init(&s->cl, s->commit_log_dir, (size_t)s->cl_file_size, 0)) != 0 ||
+    /* Under SYNC_FLUSH every group commit flushes the page being written. */
+    unsigned cl_flags = s->cfg.flush_disk_type == RJ_FLUSH_SYNC ? RJ_MF_SMALL_FOLIOS : 0;
+    if ((rc = rj_mfq_init(&s->cl, s->commit_log_dir, (size_t)s->cl_file_size, cl_flags)) != 0 ||
         (rc = rj_queue_table_init(&s->queues)) != 0 ||
         (rc = rj_index_service_init(&s->index, s->index_dir, s->cfg.max_hash_slot_num,
                                     s->cfg.max_index_num)) != 0) {
