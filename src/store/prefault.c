@@ -93,6 +93,7 @@ prepare_next(rj_store_t *s)
     rc = 0;
     for (size_t at = 0; at < w && rc == 0 && !atomic_load(&s->stop_threads); at += PREFAULT_CHUNK) {
         rc = rj_mapped_file_prefault(mf, at + PREFAULT_CHUNK < w ? at + PREFAULT_CHUNK : w);
+        sched_yield(); /* as in prefault_current() */
     }
     rj_mapped_file_release(mf);
 }
