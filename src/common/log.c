@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +70,10 @@ void
 rj_log_set_thread_name(const char *name)
 {
     snprintf(thread_name, sizeof(thread_name), "%s", name);
+    if (syscall(SYS_gettid) == getpid()) {
+        /* The main thread's name is the process name (ps, pidof, killall): keep it. */
+        return;
+    }
     char os_name[16];
     snprintf(os_name, sizeof(os_name), "%s", name);
     pthread_setname_np(pthread_self(), os_name);

@@ -92,6 +92,13 @@ test_boot_registration_shutdown_and_restart(void **state)
              "The broker[broker-a, %s] boot success. serializeType=JSON and name server is %s",
              c.broker_addr, rj_daemon_addr(c.ns));
     assert_true(rj_daemon_wait_output(c.broker, "stdout", line, IT_TIMEOUT_MS));
+    /* The process keeps its name (ps, pidof mqbroker) though threads are named. */
+    char comm_path[64];
+    snprintf(comm_path, sizeof(comm_path), "/proc/%ld/comm", (long)rj_daemon_pid(c.broker));
+    char *comm = read_text(comm_path);
+    assert_non_null(comm);
+    assert_string_equal(comm, "mqbroker\n");
+    rj_free(comm);
 
     /* Registered at start: TBW102 routes to this broker. */
     char *body = NULL;
