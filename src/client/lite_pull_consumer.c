@@ -12,6 +12,7 @@
  * when they answer, and a fresh loop starts at the sought offset at once.
  */
 #include "client/client_instance.h"
+#include "client/client_option.h"
 #include "client/last_error.h"
 #include "client/mq_client_api.h"
 #include "client/offset_store.h"
@@ -184,33 +185,13 @@ rj_pull_consumer_create(const char *group, rj_pull_consumer_t **out)
 static int
 option_check(rj_pull_consumer_t *c)
 {
-    rj_client_clear_error();
-    if (c == NULL) {
-        return rj_client_fail(RJ_EINVAL, "consumer is NULL");
-    }
-    if (atomic_load(&c->state) != 0) {
-        return rj_client_fail(RJ_ESTATE, "options can only be set before start");
-    }
-    return RJ_OK;
+    return rj_client_option_begin(c, "consumer", c != NULL && atomic_load(&c->state) != 0);
 }
 
 static int
 set_string(rj_pull_consumer_t *c, char **field, const char *value)
 {
-    int rc = option_check(c);
-    if (rc != RJ_OK) {
-        return rc;
-    }
-    if (value == NULL || value[0] == '\0') {
-        return rj_client_fail(RJ_EINVAL, "empty value");
-    }
-    char *copy = rj_strdup(value);
-    if (copy == NULL) {
-        return RJ_ENOMEM;
-    }
-    rj_free(*field);
-    *field = copy;
-    return RJ_OK;
+    return rj_client_option_string(option_check(c), field, value);
 }
 
 int
@@ -222,10 +203,8 @@ rj_pull_consumer_set_namesrv_addr(rj_pull_consumer_t *c, const char *addrs)
 int
 rj_pull_consumer_set_instance_name(rj_pull_consumer_t *c, const char *name)
 {
-    if (name != NULL && strchr(name, '@') != NULL) {
-        return rj_client_fail(RJ_EINVAL, "instance name must not contain '@'");
-    }
-    return set_string(c, c != NULL ? &c->instance_name : NULL, name);
+    return rj_client_option_instance_name(option_check(c), c != NULL ? &c->instance_name : NULL,
+                                          name);
 }
 
 int

@@ -19,6 +19,7 @@
  */
 #include "client/producer_internal.h"
 
+#include "client/client_option.h"
 #include "client/last_error.h"
 #include "client/mq_client_api.h"
 #include "client/validators.h"
@@ -206,33 +207,14 @@ rj_producer_shutdown(rj_producer_t *p)
 static int
 option_check(rj_producer_t *p)
 {
-    rj_client_clear_error();
-    if (p == NULL) {
-        return rj_client_fail(RJ_EINVAL, "producer is NULL");
-    }
-    if (atomic_load(&p->state) != RJ_PRODUCER_CREATED) {
-        return rj_client_fail(RJ_ESTATE, "options can only be set before start");
-    }
-    return RJ_OK;
+    return rj_client_option_begin(p, "producer",
+                                  p != NULL && atomic_load(&p->state) != RJ_PRODUCER_CREATED);
 }
 
 static int
 set_string(rj_producer_t *p, char **field, const char *value)
 {
-    int rc = option_check(p);
-    if (rc != RJ_OK) {
-        return rc;
-    }
-    if (value == NULL || value[0] == '\0') {
-        return rj_client_fail(RJ_EINVAL, "empty value");
-    }
-    char *copy = rj_strdup(value);
-    if (copy == NULL) {
-        return RJ_ENOMEM;
-    }
-    rj_free(*field);
-    *field = copy;
-    return RJ_OK;
+    return rj_client_option_string(option_check(p), field, value);
 }
 
 int
@@ -244,14 +226,8 @@ rj_producer_set_namesrv_addr(rj_producer_t *p, const char *addrs)
 int
 rj_producer_set_instance_name(rj_producer_t *p, const char *name)
 {
-    int rc = set_string(p, p != NULL ? &p->instance_name : NULL, name);
-    /* Any text is accepted by Java; only '@' would confuse client ids. */
-    if (rc == RJ_OK && strchr(name, '@') != NULL) {
-        rj_free(p->instance_name);
-        p->instance_name = NULL;
-        return rj_client_fail(RJ_EINVAL, "instance name must not contain '@'");
-    }
-    return rc;
+    return rj_client_option_instance_name(option_check(p), p != NULL ? &p->instance_name : NULL,
+                                          name);
 }
 
 #define RANGE_SETTER(fn, type, field, lo, hi)                         \

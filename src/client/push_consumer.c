@@ -12,6 +12,7 @@
  */
 #include "client/push_consumer_internal.h"
 
+#include "client/client_option.h"
 #include "client/last_error.h"
 #include "client/mq_client_api.h"
 #include "client/validators.h"
@@ -135,33 +136,14 @@ rj_push_consumer_create(const char *group, rj_push_consumer_t **out)
 static int
 option_check(rj_push_consumer_t *c)
 {
-    rj_client_clear_error();
-    if (c == NULL) {
-        return rj_client_fail(RJ_EINVAL, "consumer is NULL");
-    }
-    if (atomic_load(&c->state) != RJ_CONSUMER_CREATED) {
-        return rj_client_fail(RJ_ESTATE, "options can only be set before start");
-    }
-    return RJ_OK;
+    return rj_client_option_begin(c, "consumer",
+                                  c != NULL && atomic_load(&c->state) != RJ_CONSUMER_CREATED);
 }
 
 static int
 set_string(rj_push_consumer_t *c, char **field, const char *value)
 {
-    int rc = option_check(c);
-    if (rc != RJ_OK) {
-        return rc;
-    }
-    if (value == NULL || value[0] == '\0') {
-        return rj_client_fail(RJ_EINVAL, "empty value");
-    }
-    char *copy = rj_strdup(value);
-    if (copy == NULL) {
-        return RJ_ENOMEM;
-    }
-    rj_free(*field);
-    *field = copy;
-    return RJ_OK;
+    return rj_client_option_string(option_check(c), field, value);
 }
 
 int
@@ -173,10 +155,8 @@ rj_push_consumer_set_namesrv_addr(rj_push_consumer_t *c, const char *addrs)
 int
 rj_push_consumer_set_instance_name(rj_push_consumer_t *c, const char *name)
 {
-    if (name != NULL && strchr(name, '@') != NULL) {
-        return rj_client_fail(RJ_EINVAL, "instance name must not contain '@'");
-    }
-    return set_string(c, c != NULL ? &c->instance_name : NULL, name);
+    return rj_client_option_instance_name(option_check(c), c != NULL ? &c->instance_name : NULL,
+                                          name);
 }
 
 int
