@@ -248,10 +248,35 @@ RJ_API int rj_pull_consumer_set_rebalance_interval(rj_pull_consumer_t *c, int64_
 
 /*
  * Subscribe mode: the group's queues are shared by rebalance (like the push
- * consumer). Before start only (RJ_ESTATE afterwards).
+ * consumer). `expression` is a TAG expression ("*", NULL or "" for all,
+ * "a || b"); subscribing a topic again replaces its expression. Cannot be
+ * mixed with assign (RJ_ESTATE); RJ_ESTATE after shutdown.
+ *
+ * Allowed before and after start. On a running consumer it refreshes the
+ * topic's route, sends a heartbeat to every broker (blocking on the calling
+ * thread) and asks for a rebalance, which starts pulling the topic's queues
+ * allotted to this member; poll() returns their messages from then on.
+ *
+ * Threading: subscribe, unsubscribe, assign, start and shutdown are
+ * serialised against each other; they may be called from any thread while
+ * other threads poll, seek or commit, and while the library's own pull,
+ * heartbeat and rebalance threads run (those read the subscriptions under a
+ * lock, never a half-updated list).
  */
 RJ_API int rj_pull_consumer_subscribe(rj_pull_consumer_t *c, const char *topic,
                                       const char *expression);
+
+/*
+ * Removes a topic's subscription (RJ_ENOTFOUND if it has none; RJ_ESTATE in
+ * assign mode or after shutdown). On a running consumer the topic's queues
+ * are dropped at once: their pulls stop, messages of the topic already
+ * fetched but not yet polled are discarded (poll() calls made after this
+ * returns get none of the topic), the offsets of what poll returned are
+ * kept as on a rebalance, and a heartbeat without the topic goes to every
+ * broker. Waits for a rebalance round in progress. Same threading as
+ * subscribe.
+ */
+RJ_API int rj_pull_consumer_unsubscribe(rj_pull_consumer_t *c, const char *topic);
 
 /*
  * Assign mode: consume exactly these queues (replaces the previous set; no

@@ -10,6 +10,21 @@
  * and records the offset after it for commits. seek() bumps the queue's
  * generation: pulls of an older generation still in flight are discarded
  * when they answer, and a fresh loop starts at the sought offset at once.
+ * Cached requests carry the generation of the pull that fetched them, so
+ * one that raced past the seek is dropped by cache_push or poll instead of
+ * being handed out.
+ *
+ * Subscriptions may change while running (Java allows subscribe/unsubscribe
+ * on a started consumer). Writers of `subs`/`sub_count`/`mode` hold
+ * life_lock and sub_lock (write); threads holding life_lock may read them
+ * without sub_lock; every other reader (pull loop, heartbeat body, route
+ * polls, rebalance) holds sub_lock for reading while it uses a subscription.
+ * rb_lock makes a rebalance round and an unsubscribe's queue removal
+ * exclusive, so a round working from an old topic list cannot re-add the
+ * queues of a topic just dropped. Lock order:
+ *   life_lock -> rb_lock -> sub_lock; run_lock -> sub_lock;
+ *   the client instance's members_lock (read) -> rb_lock -> sub_lock.
+ * sub_lock is never held while calling into the client instance.
  */
 #include "client/client_instance.h"
 #include "client/client_option.h"
@@ -47,6 +62,7 @@ typedef enum { MODE_NONE = 0, MODE_SUBSCRIBE = 1, MODE_ASSIGN = 2 } lite_mode_t;
 typedef struct {
     rj_process_queue_t *pq;
     rj_pull_batch_t *batch;
+    uint64_t gen; /* pq->generation of the pull that fetched it */
 } cache_entry_t;
 
 struct rj_poll_result {
@@ -72,6 +88,8 @@ struct rj_pull_consumer {
     int64_t heartbeat_interval_ms;
     int64_t rebalance_interval_ms;
 
+    pthread_rwlock_t sub_lock; /* subs, sub_count, mode (see the top comment) */
+    pthread_mutex_t rb_lock;   /* a rebalance round vs. unsubscribe's queue removal */
     lite_mode_t mode;
     rj_subscription_t *subs[MAX_SUBS];
     size_t sub_count;
@@ -113,6 +131,8 @@ free_consumer(rj_pull_consumer_t *c)
     pthread_mutex_destroy(&c->life_lock);
     pthread_mutex_destroy(&c->poll_lock);
     pthread_rwlock_destroy(&c->run_lock);
+    pthread_rwlock_destroy(&c->sub_lock);
+    pthread_mutex_destroy(&c->rb_lock);
     pthread_mutex_destroy(&c->cache_lock);
     pthread_cond_destroy(&c->cache_cond);
     rj_free(c->group);
@@ -154,6 +174,8 @@ rj_pull_consumer_create(const char *group, rj_pull_consumer_t **out)
     pthread_mutex_init(&c->life_lock, NULL);
     pthread_mutex_init(&c->poll_lock, NULL);
     pthread_rwlock_init(&c->run_lock, NULL);
+    pthread_rwlock_init(&c->sub_lock, NULL);
+    pthread_mutex_init(&c->rb_lock, NULL);
     pthread_mutex_init(&c->cache_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -321,42 +343,127 @@ MS_SETTER(rj_pull_consumer_set_poll_namesrv_interval, poll_namesrv_interval_ms)
 MS_SETTER(rj_pull_consumer_set_heartbeat_interval, heartbeat_interval_ms)
 MS_SETTER(rj_pull_consumer_set_rebalance_interval, rebalance_interval_ms)
 
+static void refresh_topic(rj_pull_consumer_t *c, const char *topic);
+static bool has_sub(rj_pull_consumer_t *c, const char *topic);
+static void remove_topic_queues(rj_pull_consumer_t *c, const char *topic);
+
+/* Common opening of subscribe/unsubscribe: arguments, state and mode. Takes life_lock. */
+static int
+sub_change_begin(rj_pull_consumer_t *c, const char *topic)
+{
+    rj_client_clear_error();
+    if (c == NULL) {
+        return rj_client_fail(RJ_EINVAL, "consumer is NULL");
+    }
+    if (topic == NULL || topic[0] == '\0') {
+        return rj_client_fail(RJ_EINVAL, "Topic can not be null or empty.");
+    }
+    pthread_mutex_lock(&c->life_lock);
+    int rc = RJ_OK;
+    if (atomic_load(&c->state) == 2) {
+        rc = rj_client_fail(RJ_ESTATE, "The consumer service state not OK, consumer shut down");
+    } else if (c->mode == MODE_ASSIGN) {
+        rc = rj_client_fail(RJ_ESTATE, "Subscribe and assign are mutually exclusive.");
+    }
+    if (rc != RJ_OK) {
+        pthread_mutex_unlock(&c->life_lock);
+    }
+    return rc;
+}
+
 int
 rj_pull_consumer_subscribe(rj_pull_consumer_t *c, const char *topic, const char *expression)
 {
-    rj_subscription_t *s;
-    int rc = option_check(c);
+    rj_subscription_t *s = NULL;
+    rj_subscription_t *old = NULL;
+    int rc = sub_change_begin(c, topic);
 
     if (rc != RJ_OK) {
         return rc;
-    }
-    if (c->mode == MODE_ASSIGN) {
-        return rj_client_fail(RJ_ESTATE, "Subscribe and assign are mutually exclusive.");
     }
     rc = rj_validators_check_topic(topic);
+    if (rc == RJ_OK) {
+        rc = rj_subscription_create(topic, expression, RJ_EXPRESSION_TAG, &s);
+    }
     if (rc != RJ_OK) {
-        return rc;
+        goto out;
     }
-    rc = rj_subscription_create(topic, expression, RJ_EXPRESSION_TAG, &s);
+    pthread_rwlock_wrlock(&c->sub_lock);
+    size_t i = 0;
+    while (i < c->sub_count && strcmp(c->subs[i]->topic, topic) != 0) {
+        i++;
+    }
+    if (i < c->sub_count) {
+        old = c->subs[i];
+        c->subs[i] = s;
+    } else if (c->sub_count >= MAX_SUBS) {
+        rc = rj_client_fail(RJ_ETOOLARGE, "too many subscriptions");
+    } else {
+        c->subs[c->sub_count++] = s;
+    }
+    if (rc == RJ_OK) {
+        c->mode = MODE_SUBSCRIBE;
+    }
+    pthread_rwlock_unlock(&c->sub_lock);
     if (rc != RJ_OK) {
-        return rc;
-    }
-    for (size_t i = 0; i < c->sub_count; i++) {
-        if (strcmp(c->subs[i]->topic, topic) == 0) {
-            rj_subscription_destroy(c->subs[i]);
-            c->subs[i] = s;
-            return RJ_OK;
-        }
-    }
-    if (c->sub_count >= MAX_SUBS) {
         rj_subscription_destroy(s);
-        return rj_client_fail(RJ_ETOOLARGE, "too many subscriptions");
+        goto out;
     }
-    c->subs[c->sub_count++] = s;
-    c->mode = MODE_SUBSCRIBE;
-    return RJ_OK;
+    rj_subscription_destroy(old);
+    if (atomic_load(&c->state) == 1) {
+        /* Java: heartbeat to all brokers, refresh the subscribed topics' routes; the
+         * rebalance then hands out the new topic's queues. The route comes first here so
+         * that brokers only this topic uses get the heartbeat too. */
+        refresh_topic(c, topic);
+        rj_client_instance_heartbeat_now(c->inst);
+        rj_client_instance_rebalance_soon(c->inst);
+    }
+out:
+    pthread_mutex_unlock(&c->life_lock);
+    return rc;
 }
 
+int
+rj_pull_consumer_unsubscribe(rj_pull_consumer_t *c, const char *topic)
+{
+    rj_subscription_t *gone = NULL;
+    int rc = sub_change_begin(c, topic);
+
+    if (rc != RJ_OK) {
+        return rc;
+    }
+    bool running = atomic_load(&c->state) == 1;
+    if (running) {
+        pthread_mutex_lock(&c->rb_lock);
+    }
+    pthread_rwlock_wrlock(&c->sub_lock);
+    for (size_t i = 0; i < c->sub_count; i++) {
+        if (strcmp(c->subs[i]->topic, topic) == 0) {
+            gone = c->subs[i];
+            c->subs[i] = c->subs[--c->sub_count];
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&c->sub_lock);
+    if (gone == NULL) {
+        rc = rj_client_fail(RJ_ENOTFOUND, "topic %s is not subscribed", topic);
+    }
+    if (running) {
+        if (gone != NULL) {
+            remove_topic_queues(c, topic);
+        }
+        pthread_mutex_unlock(&c->rb_lock);
+        if (gone != NULL) {
+            /* Tell the brokers at once instead of at the next periodic heartbeat. */
+            rj_client_instance_heartbeat_now(c->inst);
+        }
+    }
+    rj_subscription_destroy(gone);
+    pthread_mutex_unlock(&c->life_lock);
+    return rc;
+}
+
+/* Caller holds sub_lock (either mode) or life_lock. */
 static const rj_subscription_t *
 find_sub(const rj_pull_consumer_t *c, const char *topic)
 {
@@ -368,12 +475,37 @@ find_sub(const rj_pull_consumer_t *c, const char *topic)
     return NULL;
 }
 
+static bool
+has_sub(rj_pull_consumer_t *c, const char *topic)
+{
+    pthread_rwlock_rdlock(&c->sub_lock);
+    bool found = find_sub(c, topic) != NULL;
+    pthread_rwlock_unlock(&c->sub_lock);
+    return found;
+}
+
 /* ------------------------------------------------------------------ cache */
 
+/* A request that will never be handed out: its messages leave the process queue too. */
 static void
-cache_push(rj_pull_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t *b)
+discard_stale(rj_process_queue_t *pq, rj_pull_batch_t *b)
+{
+    rj_pq_remove(pq, b->kept, b->kept_count);
+    rj_pull_batch_release(b);
+    rj_pq_release(pq);
+}
+
+static void
+cache_push(rj_pull_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t *b, uint64_t gen)
 {
     pthread_mutex_lock(&c->cache_lock);
+    if (atomic_load(&pq->generation) != gen) {
+        /* A seek bumped the generation (before dropping the cache) after this pull's
+         * answer was checked: seek has already dropped what it saw, so drop this too. */
+        pthread_mutex_unlock(&c->cache_lock);
+        discard_stale(pq, b);
+        return;
+    }
     if (c->cache_count == c->cache_cap) {
         size_t ncap = c->cache_cap == 0 ? 64 : c->cache_cap * 2;
         cache_entry_t *n = rj_malloc(ncap * sizeof(*n));
@@ -391,7 +523,7 @@ cache_push(rj_pull_consumer_t *c, rj_process_queue_t *pq, rj_pull_batch_t *b)
         c->cache_head = 0;
         c->cache_cap = ncap;
     }
-    c->cache[(c->cache_head + c->cache_count) % c->cache_cap] = (cache_entry_t){pq, b};
+    c->cache[(c->cache_head + c->cache_count) % c->cache_cap] = (cache_entry_t){pq, b, gen};
     c->cache_count++;
     c->cached_msgs += b->kept_count;
     pthread_cond_signal(&c->cache_cond);
@@ -515,14 +647,20 @@ lite_response(int status, const rj_command_t *resp, void *arg)
             if (rc != RJ_OK) {
                 delay = DELAY_ON_EXCEPTION_MS;
             } else {
+                pthread_rwlock_rdlock(&c->sub_lock);
                 const rj_subscription_t *sub = find_sub(c, pq->mq.topic);
                 if (sub != NULL) {
                     rj_pull_batch_filter(b, keep_tag, (void *)sub);
                 }
-                if (b->kept_count > 0 && (rj_pq_put(pq, b, &rc), rc == RJ_OK)) {
+                pthread_rwlock_unlock(&c->sub_lock);
+                if (sub == NULL) {
+                    /* Unsubscribed while this pull was out: the queue is on its way out. */
+                    rj_pull_batch_release(b);
+                    delay = DELAY_ON_EXCEPTION_MS;
+                } else if (b->kept_count > 0 && (rj_pq_put(pq, b, &rc), rc == RJ_OK)) {
                     b->owner = pq;
                     rj_pq_retain(pq);
-                    cache_push(c, pq, b);
+                    cache_push(c, pq, b, ctx.gen);
                 } else {
                     rj_pull_batch_release(b);
                 }
@@ -551,6 +689,8 @@ lite_pull(rj_process_queue_t *pq, uint64_t gen)
         return;
     }
     atomic_store(&pq->last_pull_ms, rj_clock_mono_ms());
+    /* Held until the request is sent: it points into the subscription. */
+    pthread_rwlock_rdlock(&c->sub_lock);
     const rj_subscription_t *sub = find_sub(c, pq->mq.topic);
     if (atomic_load(&pq->paused)) {
         delay = DELAY_PAUSED_MS;
@@ -562,6 +702,7 @@ lite_pull(rj_process_queue_t *pq, uint64_t gen)
         delay = DELAY_ON_EXCEPTION_MS;
     }
     if (delay >= 0) {
+        pthread_rwlock_unlock(&c->sub_lock);
         pthread_rwlock_unlock(&c->run_lock);
         lite_later(pq, gen, delay);
         return;
@@ -601,6 +742,7 @@ lite_pull(rj_process_queue_t *pq, uint64_t gen)
             rj_free(ctx);
         }
     }
+    pthread_rwlock_unlock(&c->sub_lock);
     pthread_rwlock_unlock(&c->run_lock);
     if (rc != RJ_OK) {
         lite_later(pq, gen, DELAY_ON_EXCEPTION_MS);
@@ -686,16 +828,18 @@ static void
 visit_topics(rj_client_member_t *m, rj_topic_visit_cb cb, void *arg)
 {
     rj_pull_consumer_t *c = m->owner;
+    pthread_rwlock_rdlock(&c->sub_lock);
     for (size_t i = 0; i < c->sub_count; i++) {
         cb(c->subs[i]->topic, arg);
     }
+    pthread_rwlock_unlock(&c->sub_lock);
 }
 
 static void
 route_changed(rj_client_member_t *m, const char *topic, const rj_topic_route_t *r)
 {
     rj_pull_consumer_t *c = m->owner;
-    if (c->rb_ready && find_sub(c, topic) != NULL) {
+    if (c->rb_ready && has_sub(c, topic)) {
         rj_rebalance_set_route(&c->rb, topic, r);
     }
 }
@@ -718,9 +862,11 @@ write_consumer_data(rj_client_member_t *m, rj_json_writer_t *w)
     rj_jw_string(w, c->model == RJ_MESSAGE_MODEL_CLUSTERING ? "CLUSTERING" : "BROADCASTING");
     rj_jw_key(w, "subscriptionDataSet");
     rj_jw_array_begin(w);
+    pthread_rwlock_rdlock(&c->sub_lock);
     for (size_t i = 0; i < c->sub_count; i++) {
         rj_subscription_write_json(c->subs[i], w);
     }
+    pthread_rwlock_unlock(&c->sub_lock);
     rj_jw_array_end(w);
     rj_jw_key(w, "unitMode");
     rj_jw_bool(w, false);
@@ -731,15 +877,63 @@ static void
 do_rebalance(rj_client_member_t *m)
 {
     rj_pull_consumer_t *c = m->owner;
-    const char *topics[MAX_SUBS];
+    char *topics[MAX_SUBS];
+    size_t n = 0;
 
-    if (!c->rb_ready || c->mode != MODE_SUBSCRIBE) {
+    if (!c->rb_ready) {
         return;
     }
-    for (size_t i = 0; i < c->sub_count; i++) {
-        topics[i] = c->subs[i]->topic;
+    pthread_mutex_lock(&c->rb_lock);
+    /* Copies: the round makes sync RPCs and must not hold sub_lock meanwhile. */
+    pthread_rwlock_rdlock(&c->sub_lock);
+    bool subscribe_mode = c->mode == MODE_SUBSCRIBE;
+    for (size_t i = 0; subscribe_mode && i < c->sub_count; i++) {
+        topics[n] = rj_strdup(c->subs[i]->topic);
+        if (topics[n] == NULL) {
+            subscribe_mode = false; /* out of memory: skip this round */
+            break;
+        }
+        n++;
     }
-    rj_rebalance_do(&c->rb, topics, c->sub_count);
+    pthread_rwlock_unlock(&c->sub_lock);
+    if (subscribe_mode) {
+        rj_rebalance_do(&c->rb, (const char *const *)topics, n);
+    }
+    pthread_mutex_unlock(&c->rb_lock);
+    for (size_t i = 0; i < n; i++) {
+        rj_free(topics[i]);
+    }
+}
+
+/* Drops the process queues of an unsubscribed topic (caller holds rb_lock). */
+static void
+remove_topic_queues(rj_pull_consumer_t *c, const char *topic)
+{
+    rj_process_queue_t *pqs[1024];
+    size_t n = rj_rebalance_snapshot(&c->rb, topic, pqs, 1024);
+
+    if (n > 1024) {
+        n = 1024;
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* Dropped first: its pull loop ends and poll skips what is still cached. */
+        atomic_store(&pqs[i]->dropped, true);
+        rb_remove_queue(c, pqs[i]);
+        rj_rebalance_remove(&c->rb, pqs[i]);
+        rj_pq_release(pqs[i]);
+    }
+}
+
+/* Fetches a topic's route and hands it to rebalance even if the instance already had it. */
+static void
+refresh_topic(rj_pull_consumer_t *c, const char *topic)
+{
+    rj_client_instance_update_route(c->inst, topic, false, 0);
+    rj_topic_route_t *r = rj_client_instance_route(c->inst, topic);
+    if (r != NULL) {
+        rj_rebalance_set_route(&c->rb, topic, r);
+        rj_topic_route_destroy(r);
+    }
 }
 
 /* Moves what poll handed out into the offset store (Java commitAll). */
@@ -840,7 +1034,9 @@ rj_pull_consumer_assign(rj_pull_consumer_t *c, const rj_message_queue_t *queues,
     } else if (state == 2) {
         rc = rj_client_fail(RJ_ESTATE, "consumer shut down");
     } else {
+        pthread_rwlock_wrlock(&c->sub_lock);
         c->mode = MODE_ASSIGN;
+        pthread_rwlock_unlock(&c->sub_lock);
         rj_message_queue_t *copy = rj_message_queues_copy(queues, count);
         if (count > 0 && copy == NULL) {
             rc = RJ_ENOMEM;
@@ -848,7 +1044,11 @@ rj_pull_consumer_assign(rj_pull_consumer_t *c, const rj_message_queue_t *queues,
             rj_free(c->pending_assign);
             c->pending_assign = copy;
             c->pending_assign_count = count;
-            rc = state == 0 ? RJ_OK : add_assign_subscriptions(c, copy, count);
+            if (state == 1) {
+                pthread_rwlock_wrlock(&c->sub_lock);
+                rc = add_assign_subscriptions(c, copy, count);
+                pthread_rwlock_unlock(&c->sub_lock);
+            }
             if (rc == RJ_OK && state == 1) {
                 rj_rebalance_assign(&c->rb, copy, count);
             }
@@ -1036,7 +1236,7 @@ rj_pull_consumer_poll(rj_pull_consumer_t *c, int64_t timeout_ms, rj_poll_result_
         c->next_auto_commit_ms = rj_clock_mono_ms() + c->auto_commit_interval_ms;
     }
     int64_t deadline = rj_clock_mono_ms() + timeout_ms;
-    cache_entry_t e = {NULL, NULL};
+    cache_entry_t e = {NULL, NULL, 0};
     pthread_mutex_lock(&c->cache_lock);
     for (;;) {
         while (c->cache_count > 0) {
@@ -1044,12 +1244,17 @@ rj_pull_consumer_poll(rj_pull_consumer_t *c, int64_t timeout_ms, rj_poll_result_
             c->cache_head = (c->cache_head + 1) % c->cache_cap;
             c->cache_count--;
             c->cached_msgs -= e.batch->kept_count;
-            if (!atomic_load(&e.pq->dropped)) {
+            bool stale = atomic_load(&e.pq->generation) != e.gen;
+            if (!atomic_load(&e.pq->dropped) && !stale) {
                 break;
             }
             pthread_mutex_unlock(&c->cache_lock);
-            rj_pull_batch_release(e.batch);
-            rj_pq_release(e.pq);
+            if (stale) {
+                discard_stale(e.pq, e.batch);
+            } else {
+                rj_pull_batch_release(e.batch);
+                rj_pq_release(e.pq);
+            }
             e.pq = NULL;
             pthread_mutex_lock(&c->cache_lock);
         }
@@ -1182,12 +1387,14 @@ seek_common(rj_pull_consumer_t *c, const rj_message_queue_t *mq, int64_t offset,
     }
     if (rc == RJ_OK) {
         pthread_mutex_lock(&c->poll_lock);
-        cache_drop(c, pq);
-        rj_pq_clear(pq);
         pthread_mutex_lock(&pq->lock);
         pq->seek_offset = offset;
         pthread_mutex_unlock(&pq->lock);
+        /* Generation first: a pull answer cached after the drop below is refused by
+         * cache_push, one cached before it is dropped here. */
         uint64_t gen = atomic_fetch_add(&pq->generation, 1) + 1;
+        cache_drop(c, pq);
+        rj_pq_clear(pq);
         pthread_mutex_unlock(&c->poll_lock);
         rj_pq_retain(pq);
         lite_later(pq, gen, 0);

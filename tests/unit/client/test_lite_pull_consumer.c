@@ -1,4 +1,7 @@
-/* Lite pull consumer against the fake cluster: subscribe and assign, poll, seek, commit. */
+/*
+ * Lite pull consumer against the fake cluster: subscribe and assign, poll, seek, commit,
+ * subscription changes on a running consumer.
+ */
 #include "fake_cluster.h"
 
 #include "common/alloc.h"
@@ -6,8 +9,11 @@
 #include "ramjet/ramjet.h"
 #include "support/wait.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,17 +44,19 @@ teardown(void **state)
     return 0;
 }
 
+#define HEART_BEAT_CODE 34
+
 static void
-produce_to(fake_cluster_t *fc, int queue, int from, int n)
+produce_topic(fake_cluster_t *fc, const char *topic, int queue, int from, int n)
 {
     rj_producer_t *p;
     rj_message_t *m;
-    rj_message_queue_t mq = {"TopicTest", "broker-0", queue};
+    rj_message_queue_t mq = {topic, "broker-0", queue};
 
     assert_int_equal(rj_producer_create("pg", &p), RJ_OK);
     assert_int_equal(rj_producer_set_namesrv_addr(p, fake_cluster_namesrv(fc)), RJ_OK);
     assert_int_equal(rj_producer_start(p), RJ_OK);
-    assert_int_equal(rj_message_create("TopicTest", &m), RJ_OK);
+    assert_int_equal(rj_message_create(topic, &m), RJ_OK);
     for (int i = from; i < from + n; i++) {
         char body[32];
         snprintf(body, sizeof(body), "msg #%d", i);
@@ -58,6 +66,12 @@ produce_to(fake_cluster_t *fc, int queue, int from, int n)
     }
     rj_message_destroy(m);
     rj_producer_destroy(p);
+}
+
+static void
+produce_to(fake_cluster_t *fc, int queue, int from, int n)
+{
+    produce_topic(fc, "TopicTest", queue, from, n);
 }
 
 static int
@@ -124,6 +138,172 @@ test_subscribe_polls_everything_with_tag_filter_and_auto_commit(void **state)
     rj_pull_consumer_destroy(c);
 }
 
+/* Polls until every number in [from, to) was seen or the deadline passes. */
+static bool
+poll_until_seen(rj_pull_consumer_t *c, int *seen, int from, int to, int64_t timeout_ms)
+{
+    int64_t deadline = rj_clock_mono_ms() + timeout_ms;
+    for (;;) {
+        int missing = 0;
+        for (int i = from; i < to; i++) {
+            missing += seen[i] == 0;
+        }
+        if (missing == 0) {
+            return true;
+        }
+        if (rj_clock_mono_ms() >= deadline) {
+            return false;
+        }
+        poll_n(c, to - from, seen, 200);
+    }
+}
+
+static size_t
+assigned_of(rj_pull_consumer_t *c, const char *topic)
+{
+    rj_message_queue_t *qs = NULL;
+    size_t n = 0, k = 0;
+    assert_int_equal(rj_pull_consumer_assigned_queues(c, &qs, &n), RJ_OK);
+    for (size_t i = 0; i < n; i++) {
+        k += strcmp(qs[i].topic, topic) == 0;
+    }
+    rj_message_queues_free(qs);
+    return k;
+}
+
+static bool
+heartbeat_lists(fake_cluster_t *fc, const char *topic)
+{
+    char quoted[160];
+    snprintf(quoted, sizeof(quoted), "\"topic\":\"%s\"", topic);
+    char *body = fake_cluster_last_body(fc, HEART_BEAT_CODE);
+    assert_non_null(body);
+    bool found = strstr(body, quoted) != NULL;
+    rj_free(body);
+    return found;
+}
+
+static void
+test_subscribe_and_unsubscribe_while_running(void **state)
+{
+    fixture_t *f = *state;
+    rj_pull_consumer_t *c;
+    int seen[200] = {0};
+
+    fake_cluster_add_topic(f->fc, "TopicB", 2);
+    assert_int_equal(rj_pull_consumer_create("lg4", &c), RJ_OK);
+    assert_int_equal(rj_pull_consumer_set_namesrv_addr(c, fake_cluster_namesrv(f->fc)), RJ_OK);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "TopicTest", "*"), RJ_OK);
+    assert_int_equal(rj_pull_consumer_start(c), RJ_OK);
+    produce_to(f->fc, 0, 0, 5);
+    assert_true(poll_until_seen(c, seen, 0, 5, 10000));
+
+    /* A second topic on the running consumer: the brokers hear of it at once, rebalance
+     * hands out its queues and poll returns its messages, older and newer ones. */
+    produce_topic(f->fc, "TopicB", 0, 50, 5);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "TopicB", "*"), RJ_OK);
+    assert_true(heartbeat_lists(f->fc, "TopicB"));
+    assert_true(heartbeat_lists(f->fc, "TopicTest"));
+    produce_topic(f->fc, "TopicB", 1, 55, 5);
+    assert_true(poll_until_seen(c, seen, 50, 60, 10000));
+    assert_int_equal(assigned_of(c, "TopicB"), 2); /* both queues delivered above */
+    assert_int_equal(assigned_of(c, "TopicTest"), 2);
+
+    /* Unsubscribe: queues gone at once, heartbeat without it, nothing more of it from poll
+     * (also not what may already sit in the cache). */
+    produce_topic(f->fc, "TopicB", 0, 60, 10);
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "TopicB"), RJ_OK);
+    assert_int_equal(assigned_of(c, "TopicB"), 0);
+    assert_int_equal(assigned_of(c, "TopicTest"), 2);
+    assert_false(heartbeat_lists(f->fc, "TopicB"));
+    assert_true(heartbeat_lists(f->fc, "TopicTest"));
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "TopicB"), RJ_ENOTFOUND);
+    assert_non_null(strstr(rj_last_error(), "not subscribed"));
+    produce_topic(f->fc, "TopicB", 1, 70, 5);
+    produce_to(f->fc, 1, 5, 5);
+    assert_true(poll_until_seen(c, seen, 5, 10, 10000));
+    poll_n(c, 100, seen, 1000);
+    for (int i = 60; i < 75; i++) {
+        assert_int_equal(seen[i], 0);
+    }
+    for (int i = 0; i < 60; i++) {
+        assert_true(seen[i] <= 1);
+    }
+
+    /* Subscribing it again resumes it; a new expression replaces the old one. */
+    assert_int_equal(rj_pull_consumer_subscribe(c, "TopicB", "even"), RJ_OK);
+    produce_topic(f->fc, "TopicB", 0, 80, 6);
+    assert_true(poll_until_seen(c, seen, 80, 81, 10000));
+    assert_true(poll_until_seen(c, seen, 82, 83, 5000));
+    assert_true(poll_until_seen(c, seen, 84, 85, 5000));
+    poll_n(c, 100, seen, 500);
+    assert_int_equal(seen[81] + seen[83] + seen[85], 0);
+    assert_true(heartbeat_lists(f->fc, "TopicB"));
+    rj_pull_consumer_destroy(c);
+}
+
+typedef struct {
+    rj_pull_consumer_t *c;
+    atomic_bool stop;
+    int polled;
+} poller_t;
+
+static void *
+poller_main(void *arg)
+{
+    poller_t *p = arg;
+    while (!atomic_load(&p->stop)) {
+        rj_poll_result_t *r;
+        if (rj_pull_consumer_poll(p->c, 20, &r) == RJ_OK) {
+            p->polled += (int)rj_poll_result_count(r);
+            rj_poll_result_destroy(r);
+        }
+    }
+    return NULL;
+}
+
+/* Subscription changes racing with pollers, pulls, heartbeats and rebalances. */
+static void
+test_subscription_changes_race_with_pollers(void **state)
+{
+    fixture_t *f = *state;
+    rj_pull_consumer_t *c;
+    pthread_t th[2];
+    poller_t p = {0};
+
+    fake_cluster_add_topic(f->fc, "TopicB", 2);
+    produce_to(f->fc, 0, 0, 20);
+    produce_topic(f->fc, "TopicB", 1, 100, 20);
+    assert_int_equal(rj_pull_consumer_create("lg5", &c), RJ_OK);
+    assert_int_equal(rj_pull_consumer_set_namesrv_addr(c, fake_cluster_namesrv(f->fc)), RJ_OK);
+    assert_int_equal(rj_pull_consumer_set_heartbeat_interval(c, 10), RJ_OK);
+    assert_int_equal(rj_pull_consumer_set_rebalance_interval(c, 10), RJ_OK);
+    assert_int_equal(rj_pull_consumer_set_poll_namesrv_interval(c, 10), RJ_OK);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "TopicTest", "*"), RJ_OK);
+    assert_int_equal(rj_pull_consumer_start(c), RJ_OK);
+    p.c = c;
+    atomic_init(&p.stop, false);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, poller_main, &p), 0);
+    }
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(rj_pull_consumer_subscribe(c, "TopicB", i % 2 ? "even" : "*"), RJ_OK);
+        assert_int_equal(rj_pull_consumer_subscribe(c, "TopicTest", i % 2 ? "*" : "odd"), RJ_OK);
+        rj_clock_sleep_ms(5);
+        assert_int_equal(rj_pull_consumer_unsubscribe(c, "TopicB"), RJ_OK);
+        assert_int_equal(assigned_of(c, "TopicB"), 0);
+    }
+    atomic_store(&p.stop, true);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+    }
+    assert_true(p.polled > 0);
+    assert_int_equal(rj_pull_consumer_shutdown(c), RJ_OK);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "TopicB", "*"), RJ_ESTATE);
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "TopicTest"), RJ_ESTATE);
+    rj_pull_consumer_destroy(c);
+}
+
 static void
 test_assign_seek_and_manual_commit(void **state)
 {
@@ -140,6 +320,10 @@ test_assign_seek_and_manual_commit(void **state)
     assert_int_equal(rj_pull_consumer_assign(c, &q0, 1), RJ_OK);
     assert_int_equal(rj_pull_consumer_subscribe(c, "TopicTest", "*"), RJ_ESTATE);
     assert_int_equal(rj_pull_consumer_start(c), RJ_OK);
+    /* Still exclusive on the running consumer. */
+    assert_int_equal(rj_pull_consumer_subscribe(c, "TopicTest", "*"), RJ_ESTATE);
+    assert_non_null(strstr(rj_last_error(), "mutually exclusive"));
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "TopicTest"), RJ_ESTATE);
     assert_int_equal(poll_n(c, 20, seen, 10000), 20);
     for (int i = 0; i < 20; i++) {
         assert_int_equal(seen[i], 1);
@@ -233,8 +417,20 @@ test_invalid_arguments_never_crash(void **state)
     assert_int_equal(rj_pull_consumer_assign(c, NULL, 2), RJ_EINVAL);
     rj_message_queue_t bad = {"bad topic", "b", 0};
     assert_int_equal(rj_pull_consumer_assign(c, &bad, 1), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_subscribe(NULL, "TopicTest", "*"), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_subscribe(c, NULL, "*"), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "", "*"), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "bad topic", "*"), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_unsubscribe(NULL, "TopicTest"), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, NULL), RJ_EINVAL);
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "TopicTest"), RJ_ENOTFOUND);
+    assert_int_equal(rj_pull_consumer_subscribe(c, "Gone", "*"), RJ_OK);
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "Gone"), RJ_OK); /* before start too */
     assert_int_equal(rj_pull_consumer_subscribe(c, "TopicTest", "*"), RJ_OK);
     assert_int_equal(rj_pull_consumer_start(c), RJ_OK);
+    /* A subscription to a topic without a route is kept (Java) and consumes nothing. */
+    assert_int_equal(rj_pull_consumer_subscribe(c, "NoSuchTopic", "*"), RJ_OK);
+    assert_int_equal(rj_pull_consumer_unsubscribe(c, "NoSuchTopic"), RJ_OK);
     assert_int_equal(rj_pull_consumer_poll(c, -1, &r), RJ_EINVAL);
     assert_int_equal(rj_pull_consumer_poll(c, 10, NULL), RJ_EINVAL);
     assert_int_equal(rj_pull_consumer_seek(c, NULL, 0), RJ_EINVAL);
@@ -286,6 +482,10 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_subscribe_polls_everything_with_tag_filter_and_auto_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subscribe_and_unsubscribe_while_running, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_subscription_changes_race_with_pollers, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_assign_seek_and_manual_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pause_stops_a_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_arguments_never_crash, setup, teardown),
