@@ -2,6 +2,7 @@
 #include "client_fixture.h"
 
 #include "common/clock.h"
+#include "support/test_cluster.h"
 #include "support/wait.h"
 
 #include <setjmp.h>
@@ -12,52 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-static int
-namesrv_start(rj_daemon_t **out)
-{
-    static const char *const args[] = {"-c", "{dir}/namesrv.conf", NULL};
-    rj_daemon_options_t opts = {
-        .binary = "mqnamesrv",
-        .args = args,
-        .config_name = "namesrv.conf",
-        .config_text = "listenPort={port}\nbindAddress=127.0.0.1\n"
-                       "kvConfigPath={dir}/store/kvConfig.json\nlogDir={dir}/logs\n",
-        .external_env = "RJ_TEST_NAMESRV",
-        .keep_port_on_restart = true,
-    };
-    return rj_daemon_start(&opts, out);
-}
-
-static int
-broker_start(const rj_daemon_t *ns, const char *name, rj_daemon_t **out)
-{
-    char conf[2048];
-    snprintf(conf, sizeof(conf),
-             "brokerClusterName=DefaultCluster\n"
-             "brokerName=%s\n"
-             "brokerId=0\n"
-             "listenPort={port}\n"
-             "brokerIP1=127.0.0.1\n"
-             "brokerIP2=127.0.0.1\n"
-             "storePathRootDir={dir}/store\n"
-             "logDir={dir}/logs\n"
-             "mappedFileSizeCommitLog=8388608\n"
-             "mappedFileSizeConsumeQueue=120000\n"
-             "registerNameServerPeriod=10000\n"
-             "transactionCheckInterval=1000\n"
-             "transactionTimeOut=1000\n"
-             "namesrvAddr=%s\n",
-             name, rj_daemon_addr(ns));
-    static const char *const args[] = {"-c", "{dir}/broker.conf", NULL};
-    rj_daemon_options_t opts = {
-        .binary = "mqbroker",
-        .args = args,
-        .config_name = "broker.conf",
-        .config_text = conf,
-        .keep_port_on_restart = true,
-    };
-    return rj_daemon_start(&opts, out);
-}
+/* Transactions are checked back within seconds. */
+#define BROKER_EXTRA_CONF "transactionCheckInterval=1000\ntransactionTimeOut=1000\n"
 
 void
 it_cluster_start(it_cluster_t *c, int brokers)
@@ -65,9 +22,10 @@ it_cluster_start(it_cluster_t *c, int brokers)
     static const char *const names[IT_MAX_BROKERS] = {"broker-a", "broker-b"};
 
     memset(c, 0, sizeof(*c));
-    assert_int_equal(namesrv_start(&c->ns), 0);
+    assert_int_equal(rj_test_namesrv_start(&c->ns), 0);
     for (int i = 0; i < brokers && i < IT_MAX_BROKERS; i++) {
-        assert_int_equal(broker_start(c->ns, names[i], &c->brokers[i]), 0);
+        assert_int_equal(rj_test_broker_start(c->ns, names[i], BROKER_EXTRA_CONF, &c->brokers[i]),
+                         0);
         c->broker_count++;
     }
 }

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "ramjet/ramjet.h"
+#include "support/test_cluster.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,62 +18,21 @@
 #include <string.h>
 #include <cmocka.h>
 
+/* Every delay level 1 s. */
+#define BROKER_EXTRA_CONF \
+    "messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s\n"
+
 static const char *const broker_names[IT_INTEROP_MAX_BROKERS] = {"broker-a", "broker-b"};
-
-static int
-namesrv_start(rj_daemon_t **out)
-{
-    static const char *const args[] = {"-c", "{dir}/namesrv.conf", NULL};
-    rj_daemon_options_t opts = {
-        .binary = "mqnamesrv",
-        .args = args,
-        .config_name = "namesrv.conf",
-        .config_text = "listenPort={port}\nbindAddress=127.0.0.1\n"
-                       "kvConfigPath={dir}/store/kvConfig.json\nlogDir={dir}/logs\n",
-        .external_env = "RJ_TEST_NAMESRV",
-        .keep_port_on_restart = true,
-    };
-    return rj_daemon_start(&opts, out);
-}
-
-static int
-broker_start(const rj_daemon_t *ns, const char *name, rj_daemon_t **out)
-{
-    char conf[2048];
-    snprintf(conf, sizeof(conf),
-             "brokerClusterName=DefaultCluster\n"
-             "brokerName=%s\n"
-             "brokerId=0\n"
-             "listenPort={port}\n"
-             "brokerIP1=127.0.0.1\n"
-             "brokerIP2=127.0.0.1\n"
-             "storePathRootDir={dir}/store\n"
-             "logDir={dir}/logs\n"
-             "mappedFileSizeCommitLog=8388608\n"
-             "mappedFileSizeConsumeQueue=120000\n"
-             "registerNameServerPeriod=10000\n"
-             "messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s\n"
-             "namesrvAddr=%s\n",
-             name, rj_daemon_addr(ns));
-    static const char *const args[] = {"-c", "{dir}/broker.conf", NULL};
-    rj_daemon_options_t opts = {
-        .binary = "mqbroker",
-        .args = args,
-        .config_name = "broker.conf",
-        .config_text = conf,
-        .keep_port_on_restart = true,
-    };
-    return rj_daemon_start(&opts, out);
-}
 
 void
 it_interop_cluster_start(it_interop_cluster_t *c, int brokers)
 {
     memset(c, 0, sizeof(*c));
     assert_true(brokers >= 1 && brokers <= IT_INTEROP_MAX_BROKERS);
-    assert_int_equal(namesrv_start(&c->ns), 0);
+    assert_int_equal(rj_test_namesrv_start(&c->ns), 0);
     for (int i = 0; i < brokers; i++) {
-        assert_int_equal(broker_start(c->ns, broker_names[i], &c->brokers[i]), 0);
+        assert_int_equal(
+            rj_test_broker_start(c->ns, broker_names[i], BROKER_EXTRA_CONF, &c->brokers[i]), 0);
         c->broker_count++;
     }
 }
